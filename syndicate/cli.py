@@ -1,0 +1,191 @@
+"""The `syndicate` command: run the service, manage keys, sources and partners, run one stage by hand."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from syndicate.errors import SyndicateError
+
+app = typer.Typer(
+    help="syndicate: press-release syndication and translation.\n\n"
+    "Ingests agencies' releases, credits them, respects their licence, translates and summarizes them, "
+    "and republishes them as feeds and partner pushes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="Agency API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def clean_errors(fn: F) -> F:
+    """Our errors end a command with one line on stderr and exit 1, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SyndicateError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (database, embedded broker). Env: SYNDICATE_DATA_DIR."),
+]
+
+
+def _use_data_dir(data_dir: Path | None) -> None:
+    if data_dir is not None:
+        os.environ["SYNDICATE_DATA_DIR"] = str(data_dir.resolve())
+        from syndicate.config import get_settings
+
+        get_settings.cache_clear()
+
+
+# --- running the service ------------------------------------------------------------------------------------
+
+
+@app.command()
+@clean_errors
+def up(
+    port: Annotated[int, typer.Option(help="HTTP port of the API and portal.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    data_dir: DataDir = None,
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """Run the whole service on this machine: API and portal, a worker and beat, on a SQLite database and an
+    embedded Redis under the data folder. Ctrl-C stops all of it."""
+    from syndicate.supervisor import run_up
+
+    _use_data_dir(data_dir)
+    raise typer.Exit(run_up(host=host, port=port, concurrency=concurrency))
+
+
+@app.command()
+@clean_errors
+def api(
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+) -> None:
+    """Run the HTTP API and portal (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(
+        "syndicate.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@app.command()
+@clean_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    queues: Annotated[str, typer.Option(help="Queues to consume.")] = "pipeline,poll,deliver",
+) -> None:
+    """Run a Celery worker that carries releases through the pipeline."""
+    from workers.celery_app import app as celery
+
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            f"--queues={queues}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+@clean_errors
+def beat() -> None:
+    """Run Celery beat: polls due sources, lifts embargoes, retries deliveries."""
+    from syndicate.config import get_settings
+    from workers.celery_app import app as celery
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery.start(
+        ["beat", "--loglevel=INFO", f"--schedule={settings.data_dir.resolve() / 'celerybeat-schedule'}"]
+    )
+
+
+@db_app.command("upgrade")
+@clean_errors
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Apply the database migrations and load the agency registry."""
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    err.print("database is up to date")
+
+
+# --- keys -----------------------------------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+@clean_errors
+def keys_create(
+    agency: Annotated[str, typer.Option(help="Agency id from feeds/agencies.toml.")],
+    label: Annotated[str | None, typer.Option(help="A note to tell keys apart.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key for one agency and print it (only the key, once; it is stored hashed)."""
+    from syndicate.store import keys
+    from syndicate.store.db import session
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    with session() as s:
+        key = keys.create_key(s, agency, label)
+    typer.echo(key)
+
+
+@keys_app.command("revoke")
+@clean_errors
+def keys_revoke(prefix: str, data_dir: DataDir = None) -> None:
+    """Revoke the keys that start with PREFIX (the first 10 characters)."""
+    from syndicate.store import keys
+    from syndicate.store.db import session
+
+    _use_data_dir(data_dir)
+    with session() as s:
+        count = keys.revoke_key(s, prefix)
+    err.print(f"revoked {count} key(s)")
+
+
+# --- one stage by hand ----------------------------------------------------------------------------------------
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m syndicate`
+    app()

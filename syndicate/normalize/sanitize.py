@@ -1,0 +1,101 @@
+"""Allow-list HTML sanitizing (nh3/ammonia): what is not listed here does not survive.
+
+No script, style, iframe, object, form or event handler; URLs only http(s) and mailto; relative links made
+absolute against the page's URL so that the HTML means the same wherever it is republished.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import nh3
+
+TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "small",
+    "mark",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "div",
+}
+ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "*": {"lang"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """Clean ``html`` to the allow-list; make relative ``href``/``src`` absolute against ``base_url``."""
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in ("href", "src"):
+            value = value.strip()
+            if base_url:
+                value = urljoin(base_url, value)
+            # nh3 drops disallowed schemes after this filter; relative URLs without a base stay relative.
+        return value
+
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=attribute_filter,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        # Dropped tags lose their content too, not just their markup (no script text left behind).
+        clean_content_tags={
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "svg",
+            "math",
+            "noscript",
+            "template",
+            "textarea",
+            "select",
+            "button",
+        },
+    )

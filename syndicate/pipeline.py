@@ -1,0 +1,239 @@
+"""The only module that knows the order of the stages.
+
+A release version moves through STEPS; each step loads what it needs, calls one stage (a plain function),
+saves, commits, and returns the steps to enqueue next. Tasks call ``run_step`` and enqueue what it returns, so
+the next step is only ever enqueued after the commit. Every step is idempotent: run twice, it changes nothing
+the second time (a version's ``stage`` records how far it got), and a step for a version that a correction has
+superseded does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from syndicate import syndication
+from syndicate.config import get_settings
+from syndicate.credit import apply_credit
+from syndicate.errors import Conflict, Forbidden, Gone, InputError
+from syndicate.model import RawRelease, Release, ReleaseStatus
+from syndicate.normalize import normalize
+from syndicate.registry import get_registry
+from syndicate.store import feeds as feed_store
+from syndicate.store import releases as store
+from syndicate.store.db import session
+from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
+
+log = logging.getLogger(__name__)
+
+#: The order of the stages. Each name is also a Celery task (workers/tasks/pipeline.py).
+STEPS: tuple[str, ...] = ("normalize", "credit", "publish")
+_ORDER = {name: i for i, name in enumerate(("received", *STEPS))}
+
+
+@dataclass(frozen=True)
+class Next:
+    """A step to enqueue after the commit."""
+
+    step: str
+    release_id: str
+    version: int
+
+
+# --- entry points: submissions, corrections, retractions ---------------------------------------------------
+
+
+def submit(
+    *,
+    agency_id: str,
+    raw: RawRelease,
+    category: str | None = None,
+    embargo_until: datetime | None = None,
+    licence_id: str | None = None,
+) -> tuple[str, str, list[Next]]:
+    """Store a comms team's submission; returns (release id, status, steps to enqueue)."""
+    with session() as s:
+        row = store.create(
+            s,
+            raw=_raw_record(raw, licence_id),
+            agency_id=agency_id,
+            language=raw.language or "ko",
+            category=category,
+            embargo_until=embargo_until,
+        )
+        return row.id, row.status, [Next(STEPS[0], row.id, 1)]
+
+
+def correct(
+    release_id: str,
+    *,
+    agency_id: str | None,
+    raw: RawRelease,
+    category: str | None = None,
+    embargo_until: datetime | None = None,
+    licence_id: str | None = None,
+) -> tuple[int, list[Next]]:
+    """A new version of a release (agency_id None means an operator acting for any agency)."""
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        _check_owner(row, agency_id)
+        if row.retracted_at is not None:
+            raise Gone(f"release {release_id} was retracted")
+        if category is not None:
+            row.category = category
+        if embargo_until is not None:
+            row.embargo_until = embargo_until
+        number = store.add_version(s, row, _raw_record(raw, licence_id))
+        return number, [Next(STEPS[0], row.id, number)]
+
+
+def retract(release_id: str, *, agency_id: str | None, reason: str | None = None) -> list[Next]:
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        _check_owner(row, agency_id)
+        if row.retracted_at is not None:
+            return []
+        row.retracted_at = utcnow()
+        row.status = ReleaseStatus.retracted
+        store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
+        feed_store.touch(s, syndication.scopes_for(row))
+    return [Next("render", release_id, 0)]
+
+
+def _check_owner(row: ReleaseRow, agency_id: str | None) -> None:
+    if agency_id is not None and row.agency_id != agency_id:
+        # Same answer as for a release that does not exist would leak less, but a 403 tells an honest
+        # client what is wrong; ids are random, so existence reveals nothing useful.
+        raise Forbidden("this release belongs to another agency")
+
+
+def _raw_record(raw: RawRelease, licence_id: str | None) -> dict[str, Any]:
+    return {"release": raw.model_dump(mode="json"), "licence": licence_id}
+
+
+# --- the steps ---------------------------------------------------------------------------------------------
+
+
+def run_step(step: str, release_id: str, version: int) -> list[Next]:
+    """Run one step for one release version; returns what to enqueue next (after this commit)."""
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        ver = store.version(s, release_id, version)
+        if version != row.version or row.retracted_at is not None:
+            log.info("skip superseded step", extra={"release_id": release_id, "stage": step})
+            return []
+        if _ORDER[ver.stage] >= _ORDER[step]:
+            # Already done (a redelivered task): continue the chain without redoing the work.
+            return _after(step, row, version)
+        try:
+            follow = _STEP_FUNCS[step](s, row, ver)
+        except InputError as exc:
+            _fail(s, row, ver, step, exc)
+            return []
+        if follow is None:  # held (embargo): the step is not done yet
+            return []
+        ver.stage = step
+        if step in _STATUS:
+            row.status = _STATUS[step]
+        store.event(s, row.id, version, step)
+    return follow
+
+
+def _fail(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, step: str, exc: Exception) -> None:
+    row.status = ReleaseStatus.failed
+    row.error = f"{step}: {exc}"
+    store.event(s, row.id, ver.version, "failed", {"stage": step, "error": str(exc)})
+
+
+def _after(step: str, row: ReleaseRow, version: int) -> list[Next]:
+    index = STEPS.index(step)
+    if index + 1 < len(STEPS):
+        return [Next(STEPS[index + 1], row.id, version)]
+    return []
+
+
+def _content(ver: ReleaseVersionRow) -> Release:
+    if ver.content is None:
+        raise Conflict(f"version {ver.version} of {ver.release_id} has no content yet")
+    return Release.model_validate(ver.content)
+
+
+StepFunc = Callable[[Session, ReleaseRow, ReleaseVersionRow], "list[Next] | None"]
+
+
+def _normalize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    raw = RawRelease.model_validate(ver.raw["release"])
+    release = normalize(raw)
+    if not release.title:
+        raise InputError("release has no title")
+    ver.content = release.model_dump(mode="json")
+    return _after("normalize", row, ver.version)
+
+
+def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    registry = get_registry()
+    source = registry.sources.get(row.source_id) if row.source_id else None
+    override = row.licence_override or {}
+    licence_id = override.get("id") or ver.raw.get("licence")
+    release = apply_credit(
+        _content(ver), registry, agency_id=row.agency_id, source=source, licence_id=licence_id
+    )
+    if override.get("id"):
+        release.credit.licence.origin = "override"
+        release.credit.licence.note = override.get("note")
+    ver.content = release.model_dump(mode="json")
+    row.licence = release.credit.licence.model_dump(mode="json")
+    return _after("credit", row, ver.version)
+
+
+def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:
+    now = utcnow()
+    if row.embargo_until is not None and row.embargo_until > now:
+        row.status = ReleaseStatus.embargoed
+        store.event(s, row.id, ver.version, "embargoed", {"until": row.embargo_until.isoformat()})
+        # The beat's embargo sweep runs this step again at its minute.
+        return None
+    _make_public(s, row, ver.version, now)
+    return [Next("render", row.id, ver.version)]
+
+
+def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
+    row.published_version = version
+    if row.published_at is None:
+        row.published_at = now
+    feed_store.touch(s, syndication.scopes_for(row))
+
+
+_STEP_FUNCS: dict[str, StepFunc] = {"normalize": _normalize, "credit": _credit, "publish": _publish}
+_STATUS = {
+    "normalize": ReleaseStatus.normalized,
+    "credit": ReleaseStatus.credited,
+    "publish": ReleaseStatus.published,
+}
+
+
+def release_embargoes(now: datetime | None = None) -> list[Next]:
+    """Publish every embargoed release whose minute has come (run by the beat every few seconds)."""
+    now = now or utcnow()
+    due: list[Next] = []
+    with session() as s:
+        for row in store.due_embargoes(s, now):
+            due.append(Next("publish", row.id, row.version))
+    out: list[Next] = []
+    for item in due:
+        out.extend(run_step("publish", item.release_id, item.version))
+    return out
+
+
+def render(scopes: list[str] | None = None) -> int:
+    """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
+    return syndication.render_stale(scopes)
+
+
+def settings_languages() -> list[str]:
+    return list(get_settings().languages)

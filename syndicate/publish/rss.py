@@ -1,0 +1,73 @@
+"""RSS 2.0 rendering (with dc:creator, atom:link self/hub, source and enclosures for credit and attachments)."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from html import escape
+
+from lxml import etree
+
+from syndicate.publish.items import FeedItem, FeedMeta, credit_text
+
+ATOM = "http://www.w3.org/2005/Atom"
+DC = "http://purl.org/dc/elements/1.1/"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+NSMAP = {"atom": ATOM, "dc": DC, "content": CONTENT}
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def render_rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
+    rss = etree.Element("rss", version="2.0", nsmap=NSMAP)
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", meta.title)
+    _sub(channel, "link", meta.home_url)
+    _sub(channel, "description", meta.description)
+    _sub(channel, "language", meta.language)
+    _sub(channel, "lastBuildDate", format_datetime(meta.updated_at))
+    _sub(channel, "generator", "syndicate")
+    _sub(channel, f"{{{ATOM}}}link", href=meta.self_url, rel="self", type="application/rss+xml")
+    if meta.hub:
+        _sub(channel, f"{{{ATOM}}}link", href=meta.hub, rel="hub")
+    for item in items:
+        _item(channel, item)
+    return etree.tostring(rss, xml_declaration=True, encoding="utf-8")
+
+
+def _item(channel: etree._Element, item: FeedItem) -> None:
+    el = _sub(channel, "item")
+    _sub(el, "title", item.title)
+    _sub(el, "link", item.link)
+    _sub(el, "guid", item.guid, isPermaLink="true" if item.guid == item.link else "false")
+    _sub(el, "pubDate", format_datetime(item.published_at))
+    credit = item.credit
+    creator = credit.agency.name.en if credit.agency.name else (credit.agency.found or "unknown")
+    _sub(el, f"{{{DC}}}creator", creator)
+    _sub(el, f"{{{DC}}}rights", credit.licence.id)
+    original = item.original_url
+    if original:
+        source_name = credit.agency.name.ko if credit.agency.name else creator
+        _sub(el, "source", source_name, url=original)
+    for category in item.categories:
+        _sub(el, "category", category)
+    for att in item.attachments:
+        # RSS requires length; 0 is the accepted value when it is unknown.
+        _sub(el, "enclosure", url=att.url, type=att.type or "application/octet-stream", length="0")
+    description = item.summary or ""
+    _sub(el, "description", description)
+    _sub(el, f"{{{CONTENT}}}encoded", body_with_credit(item))
+
+
+def body_with_credit(item: FeedItem) -> str:
+    """The item's body as published: label (if machine-translated), content, then the visible credit."""
+    parts = []
+    if item.label:
+        parts.append(f'<p class="mt-label"><em>{escape(item.label)}</em></p>')
+    parts.append(item.content_html)
+    parts.append(f'<p class="credit">{escape(credit_text(item.credit, item.original_url))}</p>')
+    return "".join(parts)

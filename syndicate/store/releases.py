@@ -1,0 +1,140 @@
+"""Releases, their versions and their timeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from syndicate.errors import NotFound
+from syndicate.model import ReleaseStatus
+from syndicate.store.tables import ReleaseEventRow, ReleaseRow, ReleaseVersionRow, utcnow
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def create(
+    s: Session,
+    *,
+    raw: dict[str, Any],
+    identity: str | None = None,
+    agency_id: str | None,
+    language: str,
+    category: str | None = None,
+    embargo_until: datetime | None = None,
+    source_id: str | None = None,
+    release_id: str | None = None,
+) -> ReleaseRow:
+    release_id = release_id or new_id()
+    row = ReleaseRow(
+        id=release_id,
+        identity=identity or f"release:{release_id}",
+        agency_id=agency_id,
+        source_id=source_id,
+        status=ReleaseStatus.received,
+        language=language,
+        category=category,
+        embargo_until=embargo_until,
+        version=1,
+    )
+    s.add(row)
+    s.add(ReleaseVersionRow(release_id=release_id, version=1, raw=raw))
+    s.flush()
+    event(s, row.id, 1, "received")
+    return row
+
+
+def add_version(s: Session, row: ReleaseRow, raw: dict[str, Any]) -> int:
+    """A correction: a new version with its own pass through the pipeline."""
+    row.version += 1
+    row.status = ReleaseStatus.received
+    row.error = None
+    s.add(ReleaseVersionRow(release_id=row.id, version=row.version, raw=raw))
+    s.flush()
+    event(s, row.id, row.version, "received", {"correction": True})
+    return row.version
+
+
+def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
+    stmt = select(ReleaseRow).where(ReleaseRow.id == release_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = s.scalar(stmt)
+    if row is None:
+        raise NotFound(f"no release {release_id}")
+    return row
+
+
+def by_identity(s: Session, identity: str) -> ReleaseRow | None:
+    return s.scalar(select(ReleaseRow).where(ReleaseRow.identity == identity))
+
+
+def version(s: Session, release_id: str, number: int) -> ReleaseVersionRow:
+    row = s.scalar(
+        select(ReleaseVersionRow).where(
+            ReleaseVersionRow.release_id == release_id, ReleaseVersionRow.version == number
+        )
+    )
+    if row is None:
+        raise NotFound(f"no version {number} of release {release_id}")
+    return row
+
+
+def versions(s: Session, release_id: str) -> Sequence[ReleaseVersionRow]:
+    return s.scalars(
+        select(ReleaseVersionRow)
+        .where(ReleaseVersionRow.release_id == release_id)
+        .order_by(ReleaseVersionRow.version)
+    ).all()
+
+
+def event(
+    s: Session, release_id: str, version: int, stage: str, detail: dict[str, Any] | None = None
+) -> None:
+    s.add(ReleaseEventRow(release_id=release_id, version=version, stage=stage, detail=detail, at=utcnow()))
+
+
+def events(s: Session, release_id: str) -> Sequence[ReleaseEventRow]:
+    return s.scalars(
+        select(ReleaseEventRow).where(ReleaseEventRow.release_id == release_id).order_by(ReleaseEventRow.id)
+    ).all()
+
+
+def published(
+    s: Session,
+    *,
+    agency_id: str | None = None,
+    category: str | None = None,
+    limit: int = 50,
+) -> Sequence[tuple[ReleaseRow, ReleaseVersionRow]]:
+    """The newest published releases in a scope, each with the version feeds show."""
+    stmt = (
+        select(ReleaseRow, ReleaseVersionRow)
+        .join(
+            ReleaseVersionRow,
+            (ReleaseVersionRow.release_id == ReleaseRow.id)
+            & (ReleaseVersionRow.version == ReleaseRow.published_version),
+        )
+        .where(ReleaseRow.published_version > 0, ReleaseRow.retracted_at.is_(None))
+        .order_by(ReleaseRow.published_at.desc(), ReleaseRow.id)
+        .limit(limit)
+    )
+    if agency_id is not None:
+        stmt = stmt.where(ReleaseRow.agency_id == agency_id)
+    if category is not None:
+        stmt = stmt.where(ReleaseRow.category == category)
+    return [(r, v) for r, v in s.execute(stmt).all()]
+
+
+def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
+    return s.scalars(
+        select(ReleaseRow).where(
+            ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now
+        )
+    ).all()

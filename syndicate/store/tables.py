@@ -1,0 +1,179 @@
+"""SQLAlchemy tables. Alembic migrations in store/migrations/ create exactly these; a test checks they agree.
+
+Content that is a document (a release version, a translation) is stored as JSON of the domain model, so the
+schema does not have to change each time a field is added to the model.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes on every backend (SQLite stores naive values; we store UTC and re-attach it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class AgencyRow(Base):
+    """Mirror of feeds/agencies.toml, kept in sync so rows can refer to agencies."""
+
+    __tablename__ = "agencies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKeyRow(Base):
+    """An agency's API key. Only the SHA-256 of the key is stored (keys are 256-bit random, so a fast hash
+    is safe); ``prefix`` lets an operator tell keys apart without revealing them."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReleaseRow(Base):
+    __tablename__ = "releases"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True, default=None)
+    source_id: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
+    #: identity for deduplication: source GUID or canonical URL, or "submission:<id>"
+    identity: Mapped[str] = mapped_column(String(1000), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(16), default="ko")
+    category: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: the version whose pipeline has finished (what feeds show); 0 until first publication
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    embargo_until: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    licence: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    licence_override: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    gate: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    retracted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_releases_status_published", "status", "published_at"),)
+
+
+class ReleaseVersionRow(Base):
+    """Every version of a release, as submitted (``raw``) and as normalized and credited (``content``)."""
+
+    __tablename__ = "release_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[dict[str, Any]] = mapped_column()
+    content: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    #: the last pipeline step done for this version
+    stage: Mapped[str] = mapped_column(String(20), default="received")
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("release_id", "version"),)
+
+
+class ReleaseEventRow(Base):
+    """The timeline of a release: each stage it passed, with time and detail."""
+
+    __tablename__ = "release_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedScopeRow(Base):
+    """A feed's scope (e.g. ``en/all``, ``ko/agencies/incheon``, ``ko+en/categories/economy``).
+
+    ``version`` goes up in the same transaction as any change to a release in the scope; a rendered document
+    is fresh while its ``rendered_version`` equals it. That makes "render once per change" race-free.
+    """
+
+    __tablename__ = "feed_scopes"
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedDocumentRow(Base):
+    __tablename__ = "feed_documents"
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    format: Mapped[str] = mapped_column(String(10), primary_key=True)  # rss | atom | json
+    rendered_version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(80))
+    last_modified: Mapped[datetime] = mapped_column()
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SourceStateRow(Base):
+    """Polling state of a source from the registry: conditional-GET validators, health and schedule."""
+
+    __tablename__ = "source_state"
+    source_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(300), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    body_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    interval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_poll_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    error_kind: Mapped[str | None] = mapped_column(String(50), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    error_at: Mapped[datetime | None] = mapped_column(default=None)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,225 @@
+"""Feeds as stored documents: which scopes a release touches, rendering stale scopes, serving documents.
+
+A scope is the URL prefix of a feed under /feeds/: ``ko`` (all agencies in Korean), ``en/agencies/incheon``,
+``ko/categories/economy``, and bilingual ``ko+en``. Rendering happens once per change (the scope's version
+goes up in the transaction that changed a release); requests are served the stored bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from syndicate.config import get_settings
+from syndicate.errors import NotFound
+from syndicate.model import Release
+from syndicate.publish.items import FeedItem, FeedMeta
+from syndicate.publish.rss import render_rss
+from syndicate.registry import get_registry
+from syndicate.store import feeds as feed_store
+from syndicate.store import releases as store
+from syndicate.store.db import session
+from syndicate.store.tables import ReleaseRow, ReleaseVersionRow
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_SLUG = re.compile(r"^[\w\-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    filename: str
+    media_type: str
+    render: Callable[[FeedMeta, list[FeedItem]], bytes]
+
+
+FORMATS: dict[str, Format] = {
+    "rss": Format("rss", "rss.xml", "application/rss+xml; charset=utf-8", render_rss),
+}
+BY_FILENAME = {f.filename: f for f in FORMATS.values()}
+
+
+@dataclass(frozen=True)
+class Scope:
+    language: str
+    agency_id: str | None = None
+    category: str | None = None
+
+    @property
+    def key(self) -> str:
+        key = self.language
+        if self.agency_id:
+            key += f"/agencies/{self.agency_id}"
+        elif self.category:
+            key += f"/categories/{self.category}"
+        return key
+
+    @classmethod
+    def parse(cls, key: str) -> Scope:
+        parts = key.strip("/").split("/")
+        if not parts or not _LANG.match(parts[0]):
+            raise NotFound(f"no feed {key!r}")
+        if len(parts) == 1:
+            return cls(parts[0])
+        if len(parts) == 3 and parts[1] == "agencies":
+            if get_registry().agency(parts[2]) is None:
+                raise NotFound(f"no agency {parts[2]!r}")
+            return cls(parts[0], agency_id=parts[2])
+        if len(parts) == 3 and parts[1] == "categories" and _SLUG.match(parts[2]):
+            return cls(parts[0], category=parts[2])
+        raise NotFound(f"no feed {key!r}")
+
+
+def languages_of(row: ReleaseRow) -> list[str]:
+    """The languages a release appears in (its own; translations extend this)."""
+    return [row.language]
+
+
+def scopes_for(row: ReleaseRow) -> list[str]:
+    keys = []
+    for lang in languages_of(row):
+        keys.append(Scope(lang).key)
+        if row.agency_id:
+            keys.append(Scope(lang, agency_id=row.agency_id).key)
+        if row.category:
+            keys.append(Scope(lang, category=row.category).key)
+    return keys
+
+
+# --- building items ----------------------------------------------------------------------------------------
+
+
+def release_url(release_id: str, language: str | None = None) -> str:
+    base = get_settings().base_url.rstrip("/")
+    return f"{base}/releases/{release_id}" + (f"?lang={language}" if language else "")
+
+
+def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem | None:
+    if ver.content is None:
+        return None
+    release = Release.model_validate(ver.content)
+    published = row.published_at or release.published_at or row.created_at
+    return FeedItem(
+        guid=release_url(row.id),
+        link=release_url(row.id),
+        title=release.title,
+        summary=release.subtitle,
+        content_html=release.body_html,
+        language=language,
+        published_at=published,
+        updated_at=row.updated_at or published,
+        credit=release.credit,
+        original_url=release.original_url,
+        categories=[row.category] if row.category else [],
+        attachments=release.attachments,
+    )
+
+
+def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
+    settings = get_settings()
+    base = settings.base_url.rstrip("/")
+    title = "syndicate"
+    if scope.agency_id:
+        agency = get_registry().agency(scope.agency_id)
+        if agency:
+            title += f" — {agency.name.en if scope.language != 'ko' else agency.name.ko}"
+    elif scope.category:
+        title += f" — {scope.category}"
+    return FeedMeta(
+        scope=scope.key,
+        title=f"{title} ({scope.language})",
+        description=f"Press releases in {scope.language}, credited to the issuing agencies",
+        language=scope.language,
+        self_url=f"{base}/feeds/{scope.key}/rss.xml",
+        home_url=base + "/",
+        updated_at=updated_at,
+        hub=settings.websub_hub or None,
+    )
+
+
+def items_for(s: Session, scope: Scope) -> list[FeedItem]:
+    rows = store.published(
+        s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items
+    )
+    items = []
+    for row, ver in rows:
+        if scope.language not in languages_of(row):
+            continue
+        item = item_for(row, ver, scope.language)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+# --- rendering and serving ---------------------------------------------------------------------------------
+
+
+def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: datetime) -> bytes:
+    meta = meta_for(scope, changed_at)
+    body = fmt.render(meta, items_for(s, scope))
+    feed_store.save_document(s, scope.key, fmt.name, version, body, changed_at)
+    return body
+
+
+def render_stale(scope_keys: Iterable[str] | None = None) -> int:
+    written = 0
+    with session() as s:
+        rows = feed_store.all_scopes(s)
+        wanted = set(scope_keys) if scope_keys is not None else None
+        for row in rows:
+            if wanted is not None and row.scope not in wanted:
+                continue
+            scope = Scope.parse(row.scope)
+            for fmt in FORMATS.values():
+                doc = feed_store.document(s, row.scope, fmt.name)
+                if doc is None or doc.rendered_version < row.version:
+                    _render(s, scope, fmt, row.version, row.changed_at)
+                    written += 1
+    return written
+
+
+@dataclass(frozen=True)
+class Document:
+    body: bytes
+    etag: str
+    last_modified: datetime
+    media_type: str
+
+
+def get_document(scope_key: str, filename: str) -> Document:
+    """The stored rendering of a feed, rendered now if it is missing or stale."""
+    fmt = BY_FILENAME.get(filename)
+    if fmt is None:
+        raise NotFound(f"no feed format {filename!r}")
+    scope = Scope.parse(scope_key)
+    with session() as s:
+        current = feed_store.scope_version(s, scope.key) or (0, EPOCH)
+        doc = feed_store.document(s, scope.key, fmt.name)
+        if doc is None or doc.rendered_version < current[0]:
+            _render(s, scope, fmt, current[0], current[1])
+            doc = feed_store.document(s, scope.key, fmt.name)
+        assert doc is not None
+        return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
+
+
+def all_feed_urls() -> list[tuple[str, str]]:
+    """(title, URL) of every feed: per language, per agency and per category that has releases."""
+    base = get_settings().base_url.rstrip("/")
+    registry = get_registry()
+    languages = ["ko", *get_settings().languages]
+    keys: list[str] = []
+    for lang in dict.fromkeys(languages):
+        keys.append(Scope(lang).key)
+        keys.extend(Scope(lang, agency_id=a).key for a in registry.agencies)
+    with session() as s:
+        keys.extend(row.scope for row in feed_store.all_scopes(s))
+    out = []
+    for key in dict.fromkeys(keys):
+        for fmt in FORMATS.values():
+            out.append((f"syndicate {key} ({fmt.name})", f"{base}/feeds/{key}/{fmt.filename}"))
+    return out

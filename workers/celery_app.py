@@ -1,0 +1,63 @@
+"""The Celery app, configured from settings when first used (never at import of syndicate modules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from syndicate.config import get_settings
+from syndicate.embedded import filesystem_broker
+
+QUEUES = ("pipeline", "poll", "deliver")
+
+
+def make_app() -> Celery:
+    settings = get_settings()
+    broker = settings.broker_url or "memory://"
+    transport_options: dict[str, Any] = {
+        # An unacknowledged task (worker killed) goes back to the queue after this long.
+        "visibility_timeout": 600,
+    }
+    if broker.startswith("filesystem://"):
+        _, options = filesystem_broker(settings.data_dir)
+        transport_options.update(options)
+    app = Celery("syndicate", broker=broker, include=["workers.tasks.pipeline"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        task_default_queue="pipeline",
+        task_routes={"syndicate.poll.*": {"queue": "poll"}, "syndicate.deliver.*": {"queue": "deliver"}},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        beat_schedule=_beat_schedule(),
+        timezone="UTC",
+    )
+    return app
+
+
+def _beat_schedule() -> dict[str, dict[str, Any]]:
+    from workers.schedule import schedule
+
+    return schedule()
+
+
+@worker_process_init.connect
+def _fresh_connections(**_: Any) -> None:
+    # A forked worker must not share the parent's database connections.
+    from syndicate.store import db
+
+    db.reset()
+
+
+app = make_app()

@@ -1,0 +1,14 @@
+"""The beat schedule: periodic sweeps. Each entry is cheap when there is nothing to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def schedule() -> dict[str, dict[str, Any]]:
+    return {
+        # Embargoes lift within seconds of their minute.
+        "release-embargoes": {"task": "syndicate.pipeline.release_embargoes", "schedule": 5.0},
+        # Any feed left stale (a render task lost to a crash) is rendered again.
+        "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
+    }

@@ -1,0 +1,54 @@
+"""Thin tasks: ids in, one pipeline step, the next steps enqueued after the step's commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from sqlalchemy.exc import DBAPIError
+
+from syndicate import pipeline
+from syndicate.errors import Retriable
+from workers.celery_app import app
+
+log = logging.getLogger(__name__)
+
+#: Retried with exponential backoff: temporary failures and a database that is restarting.
+RETRY_ON = (Retriable, DBAPIError, ConnectionError, TimeoutError)
+RETRY_KW: dict[str, Any] = {
+    "autoretry_for": RETRY_ON,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": None,
+}
+
+
+def enqueue(steps: list[pipeline.Next]) -> None:
+    for nxt in steps:
+        if nxt.step == "render":
+            render.delay()
+        else:
+            app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
+
+
+def _step_task(step: str) -> Task:
+    @app.task(name=f"syndicate.pipeline.{step}", bind=True, **RETRY_KW)
+    def run(self: Task, release_id: str, version: int) -> None:
+        enqueue(pipeline.run_step(step, release_id, version))
+
+    return run
+
+
+STEP_TASKS = {step: _step_task(step) for step in pipeline.STEPS}
+
+
+@app.task(name="syndicate.pipeline.render", **RETRY_KW)
+def render(scopes: list[str] | None = None) -> int:
+    return pipeline.render(scopes)
+
+
+@app.task(name="syndicate.pipeline.release_embargoes", **RETRY_KW)
+def release_embargoes() -> None:
+    enqueue(pipeline.release_embargoes())
