@@ -154,6 +154,8 @@ class Release(Value):
     credit: Credit = Field(default_factory=Credit)
     category: str | None = None
     guid: str | None = None
+    #: licence marks found on the page (KOGL image alt text, licence links, notice text), for the credit stage
+    licence_hint: str | None = None
 
 
 class ReleaseStatus(StrEnum):

@@ -140,7 +140,7 @@ def run_step(step: str, release_id: str, version: int) -> list[Next]:
         ver.stage = step
         if step in _STATUS:
             row.status = _STATUS[step]
-        store.event(s, row.id, version, step)
+        store.event(s, row.id, version, _STATUS.get(step, step))
     return follow
 
 

@@ -52,6 +52,14 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
     return schedule()
 
 
+def reconfigure() -> None:
+    """Point the existing app at the broker in the current settings (tests change settings after import)."""
+    broker = get_settings().broker_url or "memory://"
+    if app.conf.broker_url != broker:
+        app.conf.broker_url = broker
+        app._pool = None  # the next producer connects to the new broker
+
+
 @worker_process_init.connect
 def _fresh_connections(**_: Any) -> None:
     # A forked worker must not share the parent's database connections.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syndicate.model import RawRelease, Release
+from syndicate.model import Credit, RawRelease, Release
 from syndicate.normalize.dates import parse_date
 from syndicate.normalize.sanitize import sanitize_html
 from syndicate.normalize.text import (
@@ -35,4 +35,6 @@ def normalize(raw: RawRelease) -> Release:
         attachments=raw.attachments,
         category=raw.categories[0] if raw.categories else None,
         guid=raw.guid,
+        licence_hint=raw.licence_hint,
+        credit=Credit(via=raw.via),
     )
