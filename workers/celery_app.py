@@ -58,7 +58,9 @@ def reconfigure() -> None:
     broker = get_settings().broker_url or "memory://"
     app.conf.broker_url = broker
     app.conf.broker_transport_options = _transport_options(broker)
-    app._pool = None  # the next producer connects to the new broker
+    # What Celery itself does after a fork: forget connection and producer pools, so the next send connects
+    # to the broker now configured.
+    app._after_fork()
 
 
 @worker_process_init.connect
