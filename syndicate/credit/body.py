@@ -1,0 +1,63 @@
+"""Taking credit lines out of a release's sanitized body HTML, as ``lines`` takes them out of its paragraphs.
+
+Feeds publish ``body_html``; a credit line left there would be published twice (once as found, once as our
+visible credit) and, worse, a contact block with a civil servant's phone number would travel to every partner.
+"""
+
+from __future__ import annotations
+
+import lxml.etree
+import lxml.html
+
+from syndicate.credit.lines import Found, split_paragraphs
+
+_LEAF_BLOCKS = {"p", "div", "li", "dd", "dt", "figcaption", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "td"}
+
+
+def _text(el: lxml.html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _has_block_child(el: lxml.html.HtmlElement) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in _LEAF_BLOCKS for c in el.iterdescendants())
+
+
+def _strip_text_nodes(el: lxml.html.HtmlElement, found: list[Found]) -> None:
+    """Remove each found fragment from the text node that holds it (fragments split by markup stay)."""
+    for node in el.iter():
+        for attr in ("text", "tail"):
+            value = getattr(node, attr)
+            if not value:
+                continue
+            for item in found:
+                if item.text in value:
+                    value = value.replace(item.text + " ", "").replace(" " + item.text, "")
+                    value = value.replace(item.text, "")
+            setattr(node, attr, value)
+
+
+def strip_credit(body_html: str, found: list[Found]) -> str:
+    """``body_html`` without the credit lines that were found in the paragraphs."""
+    if not body_html.strip() or not found:
+        return body_html
+    try:
+        root = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return body_html
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or (el.tag not in _LEAF_BLOCKS) or _has_block_child(el):
+            continue
+        text = _text(el)
+        if not text:
+            continue
+        kept, here = split_paragraphs([text])
+        if not here:
+            continue
+        if not kept and el is root:
+            return ""
+        if not kept:
+            el.drop_tree()
+        else:
+            _strip_text_nodes(el, here)
+    inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return inner.strip()
