@@ -77,6 +77,9 @@ class Source(Value):
     kind: SourceKind = SourceKind.rss
     language: str = "ko"
     licence: str | None = None
+    #: an operator's decision: ``licence`` applies even where the pages say otherwise (with a note why)
+    licence_override: bool = False
+    licence_note: str | None = None
     interval_minutes: int = 30
     timezone: str = "Asia/Seoul"
     category: str | None = None

@@ -6,8 +6,9 @@
 2. decide the agency: the one the source or the submitting key belongs to, unless that is a news outlet, in
    which case the agency the credit line names (``agency``); a name that matches nothing is kept as found;
 3. ``via``: the outlet the release came through, when it did;
-4. the licence, first found wins: an explicit one (operator override or the submitting agency's word), the
-   page's marks (``detect``), the source's default in the registry, the agency's default, ``unknown``.
+4. the licence, first found wins: an explicit one (an operator's override of this release, or the submitting
+   agency's word), an operator's override for the source (``licence_override = true`` in its TOML), the page's
+   marks (``detect``), the source's default in the registry, the agency's default, ``unknown``.
 
 The licence gate (``licence.gate``) and ``allowed`` are what later stages consult before they act.
 """
@@ -124,6 +125,8 @@ def _licence(
 ) -> Licence:
     if licence_id:
         return licence(licence_id, origin, note)
+    if source is not None and source.licence and source.licence_override:
+        return licence(source.licence, "override", source.licence_note or f"set for source {source.id}")
     notices = [item.text for item in found if item.kind == "notice"]
     page = detect_licence(release.licence_hint, notices)
     if page is not None:

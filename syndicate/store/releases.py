@@ -138,3 +138,15 @@ def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
             ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now
         )
     ).all()
+
+
+def flagged(s: Session, stage: str, limit: int = 100) -> Sequence[tuple[ReleaseRow, ReleaseEventRow]]:
+    """Releases whose current version carries an event ``stage`` (e.g. "agency_unmatched"), newest first."""
+    stmt = (
+        select(ReleaseRow, ReleaseEventRow)
+        .join(ReleaseEventRow, ReleaseEventRow.release_id == ReleaseRow.id)
+        .where(ReleaseEventRow.stage == stage, ReleaseEventRow.version == ReleaseRow.version)
+        .order_by(ReleaseEventRow.at.desc(), ReleaseEventRow.id.desc())
+        .limit(limit)
+    )
+    return [(r, e) for r, e in s.execute(stmt).all()]
