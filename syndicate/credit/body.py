@@ -9,7 +9,7 @@ from __future__ import annotations
 import lxml.etree
 import lxml.html
 
-from syndicate.credit.lines import Found, split_paragraphs
+from syndicate.credit.lines import Found, label_value, split_paragraphs
 
 _LEAF_BLOCKS = {"p", "div", "li", "dd", "dt", "figcaption", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "td"}
 
@@ -44,11 +44,21 @@ def strip_credit(body_html: str, found: list[Found]) -> str:
         root = lxml.html.fragment_fromstring(body_html, create_parent="div")
     except (ValueError, lxml.etree.ParserError):
         return body_html
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str) or (el.tag not in _LEAF_BLOCKS) or _has_block_child(el):
-            continue
+    leaves = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str) and el.tag in _LEAF_BLOCKS and not _has_block_child(el) and _text(el)
+    ]
+    texts = {item.text for item in found}
+    for i, el in enumerate(leaves):
+        if el.getparent() is None and el is not root:
+            continue  # dropped with its label
         text = _text(el)
-        if not text:
+        following = leaves[i + 1] if i + 1 < len(leaves) else None
+        joined = label_value([text, _text(following)]) if following is not None else [text, ""]
+        if following is not None and len(joined) == 1 and joined[0] in texts:  # <dt>담당부서</dt><dd>행정과</dd>
+            following.drop_tree()
+            el.drop_tree()
             continue
         kept, here = split_paragraphs([text])
         if not here:

@@ -156,11 +156,30 @@ def _inline(text: str) -> tuple[str, list[Found]]:
     return _clean(text), found
 
 
+_LABEL = re.compile(rf"^[\[【(]?\s*{_CONTACT_WORDS}\s*[\]】)]?\s*[:：]?$", re.IGNORECASE)
+
+
+def label_value(paragraphs: list[str]) -> list[str]:
+    """Join label/value layouts (<dt>담당부서</dt><dd>행정과</dd>, table cells) into "담당부서 : 행정과"."""
+    out: list[str] = []
+    i = 0
+    while i < len(paragraphs):
+        text = _clean(paragraphs[i])
+        nxt = _clean(paragraphs[i + 1]) if i + 1 < len(paragraphs) else ""
+        if _LABEL.match(text) and nxt and len(nxt) <= 60 and not _LABEL.match(nxt):
+            out.append(f"{text.rstrip(':： ')} : {nxt}")
+            i += 2
+            continue
+        out.append(paragraphs[i])
+        i += 1
+    return out
+
+
 def split_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Found]]:
     """Paragraphs without credit lines, and the credit lines found (in order)."""
     kept: list[str] = []
     found: list[Found] = []
-    for paragraph in paragraphs:
+    for paragraph in label_value(paragraphs):
         rest, inline = _inline(_clean(paragraph))
         found.extend(inline)
         # What is left may itself be a whole credit line: "[뉴스출처 : 인천시] 담당: 홍보과 032-440-0000".
