@@ -39,7 +39,16 @@ def _canonical(agency: Agency, department: str | None) -> str | None:
     for known in agency.departments:
         if fold(known) == key:
             return known
-    return department
+    # "정책기획관기획담당관": two listed departments whose markup lost the space between them.
+    parts: list[str] = []
+    rest = key
+    while rest:
+        known = next((k for k in agency.departments if rest.startswith(fold(k))), None)
+        if known is None:
+            return department
+        parts.append(known)
+        rest = rest[len(fold(known)) :]
+    return " ".join(parts)
 
 
 def _exact(registry: Registry, name: str) -> Agency | None:

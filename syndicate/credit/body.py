@@ -6,6 +6,8 @@ visible credit) and, worse, a contact block with a civil servant's phone number 
 
 from __future__ import annotations
 
+import re
+
 import lxml.etree
 import lxml.html
 
@@ -22,18 +24,40 @@ def _has_block_child(el: lxml.html.HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in _LEAF_BLOCKS for c in el.iterdescendants())
 
 
+def _pattern(fragment: str) -> re.Pattern[str]:
+    """The fragment with any run of whitespace (newlines and tabs of the markup included) where it has one."""
+    return re.compile(r"\s*" + r"\s+".join(re.escape(word) for word in fragment.split()))
+
+
 def _strip_text_nodes(el: lxml.html.HtmlElement, found: list[Found]) -> None:
     """Remove each found fragment from the text node that holds it (fragments split by markup stay)."""
+    patterns = [_pattern(item.text) for item in found]
     for node in el.iter():
         for attr in ("text", "tail"):
             value = getattr(node, attr)
             if not value:
                 continue
-            for item in found:
-                if item.text in value:
-                    value = value.replace(item.text + " ", "").replace(" " + item.text, "")
-                    value = value.replace(item.text, "")
+            for pattern in patterns:
+                value = pattern.sub("", value)
             setattr(node, attr, value)
+
+
+def _strip_lines(root: lxml.html.HtmlElement) -> None:
+    """Lines separated by <br> inside inline markup: each text node is checked as a paragraph of its own."""
+    for node in root.iter():
+        for attr in ("text", "tail"):
+            value = getattr(node, attr)
+            if not value or not value.strip():
+                continue
+            kept, here = split_paragraphs([value])
+            if not here:
+                continue
+            if not kept:
+                setattr(node, attr, "\n" if "\n" in value else "")
+            else:
+                for item in here:
+                    value = _pattern(item.text).sub("", value)
+                setattr(node, attr, value)
 
 
 def strip_credit(body_html: str, found: list[Found]) -> str:
@@ -69,5 +93,6 @@ def strip_credit(body_html: str, found: list[Found]) -> str:
             el.drop_tree()
         else:
             _strip_text_nodes(el, here)
+    _strip_lines(root)
     inner = (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return inner.strip()
