@@ -26,7 +26,12 @@ def _has_block_child(el: lxml.html.HtmlElement) -> bool:
 
 def _pattern(fragment: str) -> re.Pattern[str]:
     """The fragment with any run of whitespace (newlines and tabs of the markup included) where it has one."""
-    return re.compile(r"\s*" + r"\s+".join(re.escape(word) for word in fragment.split()))
+    return re.compile(r"[ \t]*" + r"\s+".join(re.escape(word) for word in fragment.split()) + r"[ \t]*")
+
+
+def _cut(pattern: re.Pattern[str], value: str) -> str:
+    """Remove matches; one keeps a space only where it joined two words."""
+    return pattern.sub(lambda m: " " if 0 < m.start() and m.end() < len(value) else "", value)
 
 
 def _strip_text_nodes(el: lxml.html.HtmlElement, found: list[Found]) -> None:
@@ -38,7 +43,7 @@ def _strip_text_nodes(el: lxml.html.HtmlElement, found: list[Found]) -> None:
             if not value:
                 continue
             for pattern in patterns:
-                value = pattern.sub("", value)
+                value = _cut(pattern, value)
             setattr(node, attr, value)
 
 
@@ -56,7 +61,7 @@ def _strip_lines(root: lxml.html.HtmlElement) -> None:
                 setattr(node, attr, "\n" if "\n" in value else "")
             else:
                 for item in here:
-                    value = _pattern(item.text).sub("", value)
+                    value = _cut(_pattern(item.text), value)
                 setattr(node, attr, value)
 
 
