@@ -43,11 +43,11 @@ def _canonical(agency: Agency, department: str | None) -> str | None:
     parts: list[str] = []
     rest = key
     while rest:
-        known = next((k for k in agency.departments if rest.startswith(fold(k))), None)
-        if known is None:
+        piece = next((k for k in agency.departments if rest.startswith(fold(k))), None)
+        if piece is None:
             return department
-        parts.append(known)
-        rest = rest[len(fold(known)) :]
+        parts.append(piece)
+        rest = rest[len(fold(piece)) :]
     return " ".join(parts)
 
 

@@ -39,7 +39,7 @@ _BRACKETED = re.compile(rf"[\[【［<〈]\s*{_SOURCE_WORDS}{_SEP}(?P<name>[^\]�
 # "(사진=광주시 제공)", "(사진 제공-나주시)", "(사진제공=OO)", "[사진=OO 제공]", "(자료=OO)"
 _PHOTO = re.compile(
     r"[(（\[]\s*(?:사진|자료|그래픽|영상|이미지|사진\s*자료)\s*(?:제공)?\s*[=:：\-–/]\s*"
-    r"(?P<name>[^()（）\[\]]{1,80}?)\s*(?:제공)?\s*[)）\]]"
+    r"(?P<name>(?:[^()（）\[\]]|[(（][^()（）]{1,20}[)）]){1,80}?)\s*(?:제공)?\s*[)）\]]"
 )
 _PHOTO_EN = re.compile(
     r"[(\[]\s*(?:photo|image|picture)s?\s*(?:courtesy\s+of|credit\s*:|by|:|=)\s*(?P<name>[^()\[\]]{1,80}?)\s*[)\]]",
@@ -61,7 +61,9 @@ _CONTACT_LINE = re.compile(
     re.IGNORECASE,
 )
 # "(업무담당자 행정과 박주홍 ☎061-380-3192)", "(문의: 행정과 061-123-4567)"
-_CONTACT_PAREN = re.compile(rf"[(（]\s*{_CONTACT_WORDS}\s*[:：]?\s*(?P<rest>[^()（）]{{1,100}}?)\s*[)）]")
+_CONTACT_PAREN = re.compile(
+    rf"[(（]\s*{_CONTACT_WORDS}\s*[:：]?\s*(?P<rest>(?:[^()（）]|[(（][\d\-\s]{{4,14}}[)）]){{1,100}}?)\s*[)）]"
+)
 _PHONE = re.compile(
     r"(?:☎|☏|tel\.?|전화)\s*[:：]?\s*\(?\d[\d)(\-.\s]{5,18}\d|\(?\b0\d{1,2}\)?[\-.\s]?\d{3,4}[\-.\s]\d{4}\b"
     r"|\(\s*\d{3,4}-\d{4}\s*\)|\b\d{3,4}-\d{4}\b|\b1\d{2,3}\b(?=\s*$)",

@@ -33,7 +33,7 @@ def test_page_credit_and_licence(case: Case, registry: Registry) -> None:
     if "line" in want:
         assert credit.line == want["line"]
     if "contact_contains" in want:
-        assert credit.contact and want["contact_contains"] in credit.contact
+        assert credit.contact and str(want["contact_contains"]) in credit.contact
     # Whatever was taken out is gone from both the paragraphs and the body HTML.
     text = "\n".join(release.paragraphs)
     assert "공공누리" not in text and "조건에 따라 이용" not in text
