@@ -69,6 +69,21 @@ def licence_name(licence: Licence, language: str = "en") -> str:
     return "이용조건 미표시 (원문 그대로, 출처 표시)" if korean else "licence not stated (verbatim, with credit)"
 
 
+def usage_terms(licence: Licence, language: str = "en") -> str:
+    """What a reader or partner may do with the text (ninjs usageTerms), from the licence's permissions."""
+    korean = language.split("-")[0] == "ko"
+    name = licence_name(licence, language)
+    if korean:
+        terms = ["출처 표시"]
+        terms += [] if licence.commercial else ["상업적 이용 금지"]
+        terms += [] if licence.derivatives else ["변경 금지(번역·요약 불가, 원문 그대로만 게재)"]
+        return f"{name}: " + ", ".join(terms)
+    terms = ["credit the source"]
+    terms += [] if licence.commercial else ["no commercial use"]
+    terms += [] if licence.derivatives else ["no changes (no translation or summary; republish verbatim only)"]
+    return f"{name}: " + "; ".join(terms)
+
+
 def credit_fields(credit: Credit, original_url: str | None = None, language: str = "en") -> dict[str, str | None]:
     """The credit as every format needs it: who (author/by/dc:creator), their own name (source), department,
     via, the line as found, the licence (id, name, URL) and the original URL."""
@@ -84,6 +99,7 @@ def credit_fields(credit: Credit, original_url: str | None = None, language: str
         "licence": credit.licence.id,
         "licence_name": licence_name(credit.licence, language),
         "licence_url": credit.licence.url,
+        "usage_terms": usage_terms(credit.licence, language),
         "original_url": original_url,
     }
 

@@ -159,3 +159,20 @@ def test_cli_licence_set_records_and_enqueues(database: str, broker: str) -> Non
         assert store.version(s, release_id, 1).stage == "normalize"  # credit will run again
     bad = CliRunner().invoke(app, ["licence", "set", "KOGL-7", "--release", release_id, "--note", "x"])
     assert bad.exit_code == 1 and "unknown licence" in bad.output
+
+
+def test_a_correction_that_changes_the_licence_changes_the_gate(client: TestClient, agency_key: Any) -> None:
+    key = agency_key("incheon")
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"title": "인천시 발표", "body": "본문입니다."}
+    release_id = client.post("/api/v1/releases", json=body, headers=headers).json()["id"]
+    run_all(release_id)
+    assert allowed(read(client, release_id)["gate"], "translate")
+
+    answer = client.patch(f"/api/v1/releases/{release_id}", json={**body, "licence": "KOGL-3"}, headers=headers)
+    assert answer.status_code == 202, answer.text
+    run_all(release_id, version=answer.json()["version"])
+    gate = read(client, release_id, key)["gate"]
+    assert gate["licence"] == "KOGL-3"
+    assert not allowed(gate, "translate") and not allowed(gate, "summarize")
+    assert allowed(gate, "deliver_commercial")  # Type 3 allows commercial use, only not changes

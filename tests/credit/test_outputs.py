@@ -8,7 +8,15 @@ import feedparser
 
 from syndicate.credit import licence
 from syndicate.model import AgencyRef, Credit, LocalizedName
-from syndicate.publish.items import FeedItem, FeedMeta, credit_fields, credit_html, credit_text, licence_name
+from syndicate.publish.items import (
+    FeedItem,
+    FeedMeta,
+    credit_fields,
+    credit_html,
+    credit_text,
+    licence_name,
+    usage_terms,
+)
 from syndicate.publish.rss import render_rss
 
 INCHEON = AgencyRef(id="incheon", name=LocalizedName(ko="인천광역시", en="Incheon Metropolitan City"))
@@ -68,3 +76,13 @@ def test_rss_items_carry_creator_rights_source_and_the_visible_credit() -> None:
     assert entry.source.href == URL
     body = entry.content[0].value
     assert "출처: 인천광역시 (Incheon Metropolitan City)" in body and URL in body
+
+
+def test_usage_terms_follow_the_licence() -> None:
+    assert usage_terms(licence("KOGL-1")) == "KOGL Type 1 (attribution): credit the source"
+    kogl4 = usage_terms(licence("KOGL-4"))
+    assert "no commercial use" in kogl4 and "no translation or summary" in kogl4
+    assert (
+        usage_terms(licence("KOGL-2"), "ko")
+        == "공공누리 제2유형 (출처표시+상업적 이용금지): 출처 표시, 상업적 이용 금지"
+    )
