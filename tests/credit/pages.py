@@ -1,7 +1,7 @@
 """Corpus pages as the credit stage receives them: normalized, with the licence hint the ingest stage builds.
 
-The hint is built the way syndicate/ingest does it: the text, alt, title and href of every element that mentions
-a licence mark, joined by " | ". The body is the page's article element(s), through the real normalize stage.
+The hint is built the way syndicate/ingest does it: the own text, alt, title and href of every element that
+mentions a licence mark, joined by " | ". The body is the page's article element(s), through the real normalize stage.
 """
 
 from __future__ import annotations
@@ -20,16 +20,19 @@ MARKS = ("공공누리", "kogl", "kogl.or.kr", "출처표시", "상업적", "변
 
 
 def licence_hint(root: lxml.html.HtmlElement) -> str | None:
-    parts = []
+    """As syndicate/ingest builds it: each alt, title, href and own text (not the children's) that mentions a
+    mark is one segment, once."""
+    marks: list[str] = []
     for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "meta"):
             continue
-        attrs = [el.get(name) or "" for name in ("alt", "title", "href")]
-        own = " ".join([el.text or "", *attrs])
-        if any(mark in own.lower() for mark in MARKS):
-            text = " ".join(el.text_content().split())
-            parts.append(" ".join(v for v in (text, *attrs) if v))
-    return " | ".join(parts) or None
+        own = " ".join(p.strip() for p in [el.text or "", *(c.tail or "" for c in el)] if p.strip())
+        for value in (el.get("alt"), el.get("title"), el.get("href"), own):
+            if value and any(mark in value.lower() for mark in MARKS):
+                text = " ".join(value.split())
+                if text not in marks:
+                    marks.append(text)
+    return " | ".join(marks) or None
 
 
 @dataclass
