@@ -51,7 +51,7 @@ def apply_credit(
     credit = release.credit.model_copy(
         update={
             "agency": ref,
-            "line": _line(found) or release.credit.line,
+            "line": _line(registry, found, ref) or release.credit.line,
             "via": via or release.credit.via or (given.name.ko if given and given.kind == "outlet" else None),
             "licence": lic,
             "contact": _contact(found) or release.credit.contact,
@@ -100,10 +100,16 @@ def _department(registry: Registry, agency: Agency, found: list[Found]) -> str |
     return None
 
 
-def _line(found: list[Found]) -> str | None:
-    """The credit line as found: the most telling one (a source line before a photo credit or a contact)."""
+def _line(registry: Registry, found: list[Found], ref: AgencyRef) -> str | None:
+    """The credit line as found: one that names the credited agency if any does ("출처: 통계청" under a city's
+    release cites data, it does not credit the release), else a source line, else a photo credit."""
+    candidates = [item for item in found if item.kind in ("source", "prefix", "photo")]
+    for item in candidates:
+        named = agencies.match(registry, item.name) if ref.id else None
+        if named is not None and named.id == ref.id:
+            return item.text
     for kind in ("source", "prefix", "photo"):
-        for item in found:
+        for item in candidates:
             if item.kind == kind:
                 return item.text
     return None

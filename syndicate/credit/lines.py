@@ -70,12 +70,13 @@ _PHONE = re.compile(
     re.IGNORECASE,
 )
 _NOTICE = re.compile(r"공공누리|KOGL|creative\s*commons|creativecommons\.org", re.IGNORECASE)
+# A notice says the work may be used under conditions; a sentence that merely mentions 공공누리 is prose.
 _NOTICE_TERMS = re.compile(
-    r"조건에\s*따라|이용할\s*수|이용\s*할\s*수|licen[cs]ed\s+under|licen[cs]e|유형", re.IGNORECASE
+    r"조건에\s*따라|이용\s*할\s*수\s*있습니다|licen[cs]ed\s+under|available\s+under|under\s+the\s+terms",
+    re.IGNORECASE,
 )
 _TITLE_PREFIX = re.compile(r"^\s*[\[【［](?P<name>[^\]】］]{1,40})[\]】］]\s*")
 _LEFTOVER = re.compile(r"^[\s.,·\-–—/|:;※*()\[\]]*$")
-_SPACES = re.compile(r"\s+")
 
 
 def title_prefix(title: str, is_agency: Callable[[str], bool]) -> tuple[str, Found | None]:
@@ -100,7 +101,7 @@ def split_phone(text: str) -> tuple[str, str | None]:
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def _name(raw: str) -> tuple[str | None, str | None]:
@@ -111,12 +112,10 @@ def _name(raw: str) -> tuple[str | None, str | None]:
 
 def _whole_line(text: str) -> Found | None:
     """The paragraph is one credit line (source, contact or licence notice) and nothing else."""
-    if len(text) > 160:
-        if _NOTICE.search(text) and _NOTICE_TERMS.search(text) and len(text) <= 400:
-            return Found("notice", text)
-        return None
-    if _NOTICE.search(text) and _NOTICE_TERMS.search(text):
+    if len(text) <= 400 and _NOTICE.search(text) and _NOTICE_TERMS.search(text):
         return Found("notice", text)
+    if len(text) > 160:
+        return None
     for pattern in (_SOURCE_LINE, _SOURCE_LINE_EN):
         match = pattern.match(text)
         if match:

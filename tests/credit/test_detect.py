@@ -106,3 +106,10 @@ def test_an_unknown_agency_is_kept_as_found(registry: Registry) -> None:
     release = Release(title="t", paragraphs=["본문.", "자료제공 : 한국천연염색박물관"])
     out = apply_credit(release, registry, source=Source(id="p", agency="portalnews", url="https://example.org/"))
     assert (out.credit.agency.id, out.credit.agency.found) == (None, "한국천연염색박물관")
+
+
+def test_the_line_kept_is_the_one_that_credits_the_agency(registry: Registry) -> None:
+    release = Release(title="t", paragraphs=["본문 (사진=연합뉴스)", "출처: 통계청", "자료제공 : 인천시 대변인실"])
+    credit = apply_credit(release, registry, agency_id="incheon").credit
+    assert credit.line == "자료제공 : 인천시 대변인실"
+    assert credit.agency.department == "대변인실"

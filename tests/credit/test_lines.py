@@ -115,6 +115,7 @@ def test_credit_lines_are_found_and_removed(
         "제공되는 서비스는 다음과 같다: 상담, 교육.",
         "정신건강 상담은 나주시보건소 건강증진과(☎061-339-4850)로 문의하면 자세히 안내받을 수 있다.",
         "(사진)",
+        "문화체육관광부는 공공누리 제1유형 적용 저작물을 확대한다고 밝혔다.",
     ],
 )
 def test_prose_that_looks_like_credit_stays(prose: str) -> None:
