@@ -227,17 +227,28 @@ def override_licence(release_id: str, licence_id: str, *, note: str | None, by: 
     """An operator's licence for one release: recorded, then credit and everything after it run again."""
     if licence_id not in KNOWN:
         raise InputError(f"unknown licence {licence_id!r}; one of {', '.join(sorted(KNOWN))}")
+    override = {"id": licence_id, "note": note, "by": by, "at": utcnow().isoformat()}
+    return recredit(release_id, override=override)
+
+
+def recredit(release_id: str, *, override: dict[str, Any] | None = None) -> list[Next]:
+    """Run credit (and everything after it) again for the current version, e.g. after the registry learnt an
+    agency's name, or with an operator's licence ``override`` (recorded as an event). Returns the steps to
+    enqueue: normalize (cheap and deterministic), then credit, the gate and publishing follow."""
     with session() as s:
         row = store.get(s, release_id, lock=True)
         if row.retracted_at is not None:
             raise Gone(f"release {release_id} was retracted")
-        row.licence_override = {"id": licence_id, "note": note, "by": by, "at": utcnow().isoformat()}
-        store.event(s, row.id, row.version, "licence_override", dict(row.licence_override))
+        if override is not None:
+            row.licence_override = override
+            store.event(s, row.id, row.version, "licence_override", dict(override))
         ver = store.version(s, release_id, row.version)
         if _ORDER[ver.stage] < _ORDER["credit"]:
-            return []  # credit has not run yet; it will use the override when it does
-        ver.stage = "normalize"
-        return [Next("credit", row.id, row.version)]
+            return []  # credit has not run yet; it will see the override when it does
+        # From normalize, not from credit: the stored content has already lost its credit lines to the first
+        # credit run, and normalize rebuilds the uncredited text from the raw record exactly.
+        ver.stage = "received"
+        return [Next("normalize", row.id, row.version)]
 
 
 def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:

@@ -105,10 +105,10 @@ def test_operator_override_reruns_credit_and_the_gate(client: TestClient, admin:
         headers=admin,
     )
     assert answer.status_code == 202, answer.text
-    assert answer.json()["rerun"] == ["credit"]
+    assert answer.json()["rerun"] == ["normalize"]
     assert answer.json()["licence_override"]["note"] == "the city's page says Type 4"
 
-    assert run_all(release_id, first="credit") == ["credit", "gate", "publish"]
+    assert run_all(release_id) == ["normalize", "credit", "gate", "publish"]
     release = read(client, release_id)
     assert release["licence"] == {
         "id": "KOGL-4",
@@ -156,7 +156,7 @@ def test_cli_licence_set_records_and_enqueues(database: str, broker: str) -> Non
     with session() as s:
         row = store.get(s, release_id)
         assert row.licence_override is not None and row.licence_override["id"] == "KOGL-3"
-        assert store.version(s, release_id, 1).stage == "normalize"  # credit will run again
+        assert store.version(s, release_id, 1).stage == "received"  # normalize, credit and the gate run again
     bad = CliRunner().invoke(app, ["licence", "set", "KOGL-7", "--release", release_id, "--note", "x"])
     assert bad.exit_code == 1 and "unknown licence" in bad.output
 
@@ -176,3 +176,36 @@ def test_a_correction_that_changes_the_licence_changes_the_gate(client: TestClie
     assert gate["licence"] == "KOGL-3"
     assert not allowed(gate, "translate") and not allowed(gate, "summarize")
     assert allowed(gate, "deliver_commercial")  # Type 3 allows commercial use, only not changes
+
+
+def test_recredit_after_the_registry_learns_the_name(
+    client: TestClient, agency_key: Any, admin: dict[str, str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from syndicate.registry import get_registry
+    from tests.conftest import ROOT
+
+    key = agency_key("portalnews")
+    body = {"title": "교류전", "body": "[뉴스출처 : 한국천연염색박물관] 교류전을 연다."}
+    release_id = client.post("/api/v1/releases", json=body, headers={"Authorization": f"Bearer {key}"}).json()["id"]
+    run_all(release_id)
+    assert [u["release_id"] for u in client.get("/api/v1/admin/unmatched", headers=admin).json()] == [release_id]
+
+    feeds = tmp_path / "feeds"
+    shutil.copytree(ROOT / "feeds", feeds)
+    with (feeds / "agencies.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            '\n[[agency]]\nid = "natural-dye-museum"\nkind = "agency"\n'
+            'name = { ko = "한국천연염색박물관", en = "Korea Natural Dyeing Museum" }\n'
+        )
+    monkeypatch.setenv("SYNDICATE_REGISTRY_DIR", str(feeds))
+    get_settings.cache_clear()
+    get_registry.cache_clear()  # type: ignore[attr-defined]
+
+    answer = client.post(f"/api/v1/admin/releases/{release_id}/recredit", headers=admin)
+    assert answer.status_code == 202 and answer.json() == ["normalize"]
+    run_all(release_id)
+    assert client.get("/api/v1/admin/unmatched", headers=admin).json() == []
+    credit = read(client, release_id, key)["release"]["credit"]
+    assert credit["agency"]["id"] == "natural-dye-museum" and credit["via"] == "포탈뉴스통신"

@@ -56,18 +56,35 @@ def override_licence(release_id: str, body: LicenceOverrideIn, _: Admin) -> Lice
         return LicenceOverrideOut(id=row.id, licence_override=row.licence_override or {}, rerun=[n.step for n in steps])
 
 
+@router.post("/releases/{release_id}/recredit", status_code=status.HTTP_202_ACCEPTED, response_model=list[str])
+def recredit(release_id: str, _: Admin) -> list[str]:
+    """Run credit, the gate and publishing again for the current version (after a registry change)."""
+    steps = pipeline.recredit(release_id)
+    enqueue(steps)
+    return [n.step for n in steps]
+
+
 @router.get("/unmatched", response_model=list[Unmatched])
 def unmatched(_: Admin, limit: int = Query(default=100, ge=1, le=1000)) -> list[Unmatched]:
-    """Releases whose credit names an agency the registry does not know (kept as found, never guessed)."""
+    """Releases whose credit names an agency the registry does not know (kept as found, never guessed).
+    A release drops off the list once credit, run again, matches it."""
+    out: list[Unmatched] = []
     with session() as s:
-        return [
-            Unmatched(
-                release_id=row.id,
-                version=event.version,
-                status=row.status,
-                source_id=row.source_id,
-                found=(event.detail or {}).get("found"),
-                at=event.at,
+        for row, event in store.flagged(s, "agency_unmatched", limit):
+            content = store.version(s, row.id, event.version).content or {}
+            if (content.get("credit") or {}).get("agency", {}).get("id") is not None:
+                continue
+            found = (event.detail or {}).get("found")
+            if any(u.release_id == row.id for u in out):
+                continue  # flagged again by a re-run: listed once
+            out.append(
+                Unmatched(
+                    release_id=row.id,
+                    version=event.version,
+                    status=row.status,
+                    source_id=row.source_id,
+                    found=found,
+                    at=event.at,
+                )
             )
-            for row, event in store.flagged(s, "agency_unmatched", limit)
-        ]
+    return out
