@@ -110,6 +110,8 @@ class AgencyRef(Value):
     #: the name as found in the text when it matched no registry entry (flagged for an operator)
     found: str | None = None
     department: str | None = None
+    #: the agency's own site: where a credit links when the release has no original URL
+    homepage: str | None = None
 
 
 class Credit(Value):

@@ -28,7 +28,9 @@ def is_department(text: str) -> bool:
 
 
 def ref_for(agency: Agency, department: str | None = None) -> AgencyRef:
-    return AgencyRef(id=agency.id, name=agency.name, department=_canonical(agency, department))
+    return AgencyRef(
+        id=agency.id, name=agency.name, department=_canonical(agency, department), homepage=agency.homepage
+    )
 
 
 def _canonical(agency: Agency, department: str | None) -> str | None:

@@ -101,6 +101,8 @@ def credit_fields(credit: Credit, original_url: str | None = None, language: str
         "licence_url": credit.licence.url,
         "usage_terms": usage_terms(credit.licence, language),
         "original_url": original_url,
+        #: where the credit links: the original, else the agency's site
+        "source_url": original_url or agency.homepage,
     }
 
 

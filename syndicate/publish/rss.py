@@ -50,7 +50,7 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     _sub(el, f"{{{DC}}}creator", creator)
     rights = licence_name(credit.licence, item.language)
     _sub(el, f"{{{DC}}}rights", f"{rights} {credit.licence.url}" if credit.licence.url else rights)
-    original = item.original_url
+    original = item.original_url or credit.agency.homepage
     if original:
         source_name = credit.agency.name.ko if credit.agency.name else creator
         _sub(el, "source", source_name, url=original)

@@ -137,7 +137,13 @@ def test_unknown_agency_is_flagged_for_an_operator(client: TestClient, agency_ke
     listed = client.get("/api/v1/admin/unmatched", headers=admin).json()
     assert [(u["release_id"], u["found"]) for u in listed] == [(release_id, "한국천연염색박물관")]
     credit = read(client, release_id)["release"]["credit"]
-    assert credit["agency"] == {"id": None, "name": None, "found": "한국천연염색박물관", "department": None}
+    assert credit["agency"] == {
+        "id": None,
+        "name": None,
+        "found": "한국천연염색박물관",
+        "department": None,
+        "homepage": None,
+    }
     assert credit["via"] == "포탈뉴스통신"
     other = read(client, other_id)["release"]
     assert other["credit"]["agency"]["id"] == "incheon" and other["paragraphs"] == ["인천시는 발표했다."]
