@@ -86,3 +86,19 @@ def test_usage_terms_follow_the_licence() -> None:
         usage_terms(licence("KOGL-2"), "ko")
         == "공공누리 제2유형 (출처표시+상업적 이용금지): 출처 표시, 상업적 이용 금지"
     )
+
+
+def test_without_an_original_url_the_credit_links_the_agency_site() -> None:
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    agency = INCHEON.model_copy(update={"homepage": "https://www.incheon.go.kr"})
+    item = FeedItem(
+        guid="https://s/releases/2", link="https://s/releases/2", title="t", content_html="<p>본문</p>",
+        language="en", published_at=now, updated_at=now, credit=Credit(agency=agency, licence=licence("KOGL-1")),
+    )  # fmt: skip
+    meta = FeedMeta(
+        scope="en", title="t", description="d", language="en", self_url="https://s/feeds/en/rss.xml",
+        home_url="https://s/", updated_at=now,
+    )  # fmt: skip
+    entry = feedparser.parse(render_rss(meta, [item])).entries[0]
+    assert entry.source.href == "https://www.incheon.go.kr"
+    assert credit_fields(item.credit)["source_url"] == "https://www.incheon.go.kr"
