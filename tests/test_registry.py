@@ -91,3 +91,32 @@ def test_issuers_named_in_the_corpus_are_present(registry: Registry) -> None:
 def test_outlets_are_never_an_issuers_default(registry: Registry) -> None:
     outlets: list[Agency] = [a for a in registry.agencies.values() if a.kind == "outlet"]
     assert outlets and all(a.licence == "unknown" for a in outlets)
+
+
+def test_source_licences_are_known(registry: Registry) -> None:
+    for source in registry.sources.values():
+        assert source.licence is None or source.licence in KNOWN, (source.id, source.licence)
+        assert not source.licence_override or (source.licence and source.licence_note), source.id
+
+
+def test_a_source_override_in_toml_beats_the_page_marks(tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from syndicate.credit import apply_credit
+    from syndicate.model import Release
+
+    feeds = Path(str(tmp_path)) / "feeds"
+    (feeds / "sources").mkdir(parents=True)
+    shutil.copy(FILE, feeds / "agencies.toml")
+    (feeds / "sources" / "test.toml").write_text(
+        '[[source]]\nid = "damyang-board"\nagency = "damyang"\nurl = "https://www.damyang.go.kr/board"\n'
+        'kind = "board"\nlicence = "KOGL-1"\nlicence_override = true\n'
+        'licence_note = "written permission from the county, 2026-01-05"\n',
+        encoding="utf-8",
+    )
+    registry = load_registry(feeds)
+    source = registry.sources["damyang-board"]
+    release = Release(title="t", paragraphs=["본문."], licence_hint="공공누리 제4유형")
+    lic = apply_credit(release, registry, source=source).credit.licence
+    assert (lic.id, lic.origin, lic.note) == ("KOGL-1", "override", "written permission from the county, 2026-01-05")
