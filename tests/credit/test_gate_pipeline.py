@@ -215,3 +215,53 @@ def test_recredit_after_the_registry_learns_the_name(
     assert client.get("/api/v1/admin/unmatched", headers=admin).json() == []
     credit = read(client, release_id, key)["release"]["credit"]
     assert credit["agency"]["id"] == "natural-dye-museum" and credit["via"] == "포탈뉴스통신"
+
+
+@pytest.mark.parametrize(
+    "path", ["submission-kogl4", "submission-kogl3", "page-kogl3", "agency-default", "source-default", "cc-nd"]
+)
+def test_type_3_and_4_are_gated_whichever_path(
+    path: str, client: TestClient, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However a release comes to be under a no-derivatives licence, the pipeline's gate forbids translating
+    and summarizing it, and says why."""
+    agency, licence_id, hint, source_id = "incheon", None, None, None
+    if path.startswith("submission"):
+        licence_id = {"submission-kogl4": "KOGL-4", "submission-kogl3": "KOGL-3"}[path]
+    elif path == "page-kogl3":
+        hint = "공공누리 마크 - 제3유형(출처표시+변경금지)"
+    elif path == "agency-default":
+        agency = "damyang"  # KOGL-4 by default in the registry
+    elif path == "cc-nd":
+        hint = "https://creativecommons.org/licenses/by-nd/4.0/"
+    else:
+        import shutil
+
+        from syndicate.registry import get_registry
+        from tests.conftest import ROOT
+
+        feeds = tmp_path / "feeds"
+        shutil.copytree(ROOT / "feeds", feeds)
+        (feeds / "sources").mkdir(exist_ok=True)
+        (feeds / "sources" / "gated.toml").write_text(
+            '[[source]]\nid = "incheon-news"\nagency = "incheon"\nurl = "https://www.incheon.go.kr/rss"\n'
+            'licence = "KOGL-3"\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("SYNDICATE_REGISTRY_DIR", str(feeds))
+        get_settings.cache_clear()
+        get_registry.cache_clear()  # type: ignore[attr-defined]
+        source_id = "incheon-news"
+    raw = RawRelease(title="보도자료", body="본문.", body_is_html=False, licence_hint=hint)
+    if source_id:
+        with session() as s:
+            release_id = store.create(
+                s, raw={"release": raw.model_dump(mode="json"), "licence": None}, agency_id=agency,
+                language="ko", source_id=source_id,
+            ).id  # fmt: skip
+    else:
+        release_id, _, _ = pipeline.submit(agency_id=agency, raw=raw, licence_id=licence_id)
+    run_all(release_id)
+    gate = read(client, release_id)["gate"]
+    assert not allowed(gate, "translate") and not allowed(gate, "summarize"), gate
+    assert "forbids derivatives" in gate["translate"]["reason"]
