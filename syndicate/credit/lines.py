@@ -64,16 +64,16 @@ _CONTACT_LINE = re.compile(
 _CONTACT_PAREN = re.compile(
     rf"[(（]\s*{_CONTACT_WORDS}\s*[:：]?\s*(?P<rest>(?:[^()（）]|[(（][\d\-\s]{{4,14}}[)）]){{1,100}}?)\s*[)）]"
 )
+# Phone numbers: "☎061-380-3192", "02-2133-6630", "(240-8940)"; a year range such as "2025-2026" is not one.
 _PHONE = re.compile(
     r"(?:☎|☏|tel\.?|전화)\s*[:：]?\s*\(?\d[\d)(\-.\s]{5,18}\d|\(?\b0\d{1,2}\)?[\-.\s]?\d{3,4}[\-.\s]\d{4}\b"
-    r"|\(\s*\d{3,4}-\d{4}\s*\)|\b\d{3,4}-\d{4}\b|\b1\d{2,3}\b(?=\s*$)",
+    r"|(?!\(?\s*(?:19|20)\d\d-(?:19|20)\d\d\b)(?:\(\s*\d{3,4}-\d{4}\s*\)|\b\d{3,4}-\d{4}\b)",
     re.IGNORECASE,
 )
 _NOTICE = re.compile(r"공공누리|KOGL|creative\s*commons|creativecommons\.org", re.IGNORECASE)
 # A notice says the work may be used under conditions; a sentence that merely mentions 공공누리 is prose.
 _NOTICE_TERMS = re.compile(
-    r"조건에\s*따라|이용\s*할\s*수\s*있습니다|licen[cs]ed\s+under|available\s+under|under\s+the\s+terms",
-    re.IGNORECASE,
+    r"이용\s*할\s*수\s*있습니다|licen[cs]ed\s+under|available\s+under\s+(?:a|the)\b", re.IGNORECASE
 )
 _TITLE_PREFIX = re.compile(r"^\s*[\[【［](?P<name>[^\]】］]{1,40})[\]】］]\s*")
 _LEFTOVER = re.compile(r"^[\s.,·\-–—/|:;※*()\[\]]*$")
