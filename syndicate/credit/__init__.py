@@ -79,13 +79,14 @@ def _agency(registry: Registry, found: list[Found], given: Agency | None, given_
     named = [f for f in sorted(found, key=lambda f: KINDS.index(f.kind)) if f.name and f.kind != "contact"]
     refs = [agencies.match(registry, f.name) for f in named]
     for ref in refs:
-        if ref is not None and ref.id is not None:
-            agency = registry.agency(ref.id)
-            if agency is not None and not ref.department:
-                ref.department = _department(registry, agency, found)
-            return ref
+        agency = registry.agency(ref.id) if ref is not None and ref.id else None
+        if ref is None or agency is None or agency.kind == "outlet":  # another outlet carried it too: not the issuer
+            continue
+        if not ref.department:
+            ref.department = _department(registry, agency, found)
+        return ref
     for ref in refs:
-        if ref is not None:
+        if ref is not None and ref.id is None:
             return ref  # unknown: kept as found, flagged by the pipeline
     return AgencyRef(found=given_id if given is None else None)
 

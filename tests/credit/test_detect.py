@@ -113,3 +113,11 @@ def test_the_line_kept_is_the_one_that_credits_the_agency(registry: Registry) ->
     credit = apply_credit(release, registry, agency_id="incheon").credit
     assert credit.line == "자료제공 : 인천시 대변인실"
     assert credit.agency.department == "대변인실"
+
+
+def test_an_outlet_named_in_a_line_is_never_the_issuer(registry: Registry) -> None:
+    release = Release(title="[뉴스와이어] 제목", paragraphs=["[뉴스출처 : 인천시] 본문."])
+    out = apply_credit(release, registry, source=Source(id="p", agency="portalnews", url="https://example.org/"))
+    assert out.credit.agency.id == "incheon"
+    alone = apply_credit(Release(title="[뉴스와이어] 제목"), registry, agency_id="portalnews")
+    assert alone.credit.agency.id is None
