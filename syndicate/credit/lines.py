@@ -189,7 +189,7 @@ def split_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Found]]:
             found.append(whole)
             continue
         if rest and not _LEFTOVER.match(rest):
-            kept.append(rest if inline else paragraph)
+            kept.append(rest if inline else paragraph)  # untouched paragraphs stay exactly as they were
     return kept, found
 
 

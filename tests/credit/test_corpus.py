@@ -9,7 +9,7 @@ import pytest
 from syndicate.credit import apply_credit
 from syndicate.credit.lines import split_paragraphs
 from syndicate.model import Release
-from syndicate.normalize.text import paragraphs_from_text
+from syndicate.normalize.text import paragraphs_from_html, paragraphs_from_text
 from syndicate.registry import Registry, get_registry
 from tests.credit.pages import FIXTURES, Case, cases, release_for
 
@@ -34,6 +34,8 @@ def test_page_credit_and_licence(case: Case, registry: Registry) -> None:
         assert credit.line == want["line"]
     if "contact_contains" in want:
         assert credit.contact and str(want["contact_contains"]) in credit.contact
+    # The body HTML lost exactly what the paragraphs lost.
+    assert paragraphs_from_html(release.body_html) == release.paragraphs
     # Whatever was taken out is gone from both the paragraphs and the body HTML.
     text = "\n".join(release.paragraphs)
     assert "공공누리" not in text and "조건에 따라 이용" not in text

@@ -12,6 +12,7 @@ from lxml import etree
 from syndicate.credit import ACTIONS, allowed, apply_credit, decide, gate, licence
 from syndicate.credit.licence import KNOWN
 from syndicate.model import AgencyRef, Credit, Release, Source
+from syndicate.normalize.text import paragraphs_from_html
 from syndicate.publish.items import FeedItem, FeedMeta, credit_fields, credit_text
 from syndicate.publish.rss import render_rss
 from syndicate.registry import get_registry
@@ -21,7 +22,12 @@ REGISTRY = get_registry(ROOT / "feeds")
 NAMES = sorted({name for name, _ in REGISTRY.names() if any("가" <= ch <= "힣" for ch in name)})
 # Prose that cannot itself read as a credit line: no brackets, colons or the first syllables of the keywords.
 PROSE_CHARS = "가나라마바사아자카타파하고노도로모보소오조초코토포호기니디리미비시이지히 ,.0123456789"
-prose = st.text(PROSE_CHARS, min_size=2, max_size=80).filter(lambda t: any("가" <= c <= "힣" for c in t))
+# as normalize gives them: no runs of spaces, none at the ends
+prose = (
+    st.text(PROSE_CHARS, min_size=2, max_size=80)
+    .map(lambda t: " ".join(t.split()))
+    .filter(lambda t: any("가" <= c <= "힣" for c in t))
+)
 agency_name = st.sampled_from(NAMES)
 department = st.sampled_from(["", " 일자리투자국", " 행정과", " 기획홍보실 홍보팀"])
 phone = st.sampled_from(["061-380-3192", "☎02-2133-6630", "(240-8940)"])
@@ -75,6 +81,7 @@ def test_credit_lines_never_survive_into_paragraphs(
     for line in [*whole, *inline]:
         assert line not in joined
         assert line not in out.body_html
+    assert paragraphs_from_html(out.body_html) == out.paragraphs
     # ... and nothing else was lost.
     assert "".join(out.paragraphs).replace(" ", "") == "".join(p.strip() for p in paragraphs).replace(" ", "")
     if whole or inline:
