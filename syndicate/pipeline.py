@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from syndicate import syndication
 from syndicate.config import get_settings
-from syndicate.credit import apply_credit, decide, unmatched
+from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError
 from syndicate.model import RawRelease, Release, ReleaseStatus
@@ -221,6 +221,19 @@ def _gate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     row.gate = decide(release.credit.licence)
     store.event(s, row.id, ver.version, "licence_gate", row.gate)
     return _after("gate", row, ver.version)
+
+
+def licence_allows(s: Session, row: ReleaseRow, version: int, action: str) -> bool:
+    """For every step after the gate that would change or sell the text (translate, summarize, deliver to a
+    commercial partner): may it? When not, the refusal and its reason go on the release's timeline, and the
+    step should carry on without it (a no-derivatives text is republished verbatim, credited, with a link)."""
+    if allowed(row.gate, action):
+        return True
+    entry = (row.gate or {}).get(action) or {}
+    reason = entry.get("reason") if isinstance(entry, dict) else None
+    store.event(s, row.id, version, "licence_refused", {"action": action, "reason": reason or "no licence gate"})
+    log.info("licence refused", extra={"release_id": row.id, "stage": action})
+    return False
 
 
 def override_licence(release_id: str, licence_id: str, *, note: str | None, by: str) -> list[Next]:

@@ -265,3 +265,23 @@ def test_type_3_and_4_are_gated_whichever_path(
     gate = read(client, release_id)["gate"]
     assert not allowed(gate, "translate") and not allowed(gate, "summarize"), gate
     assert "forbids derivatives" in gate["translate"]["reason"]
+
+
+def test_later_steps_ask_the_gate_and_refusals_are_recorded(client: TestClient) -> None:
+    raw = RawRelease(title="t", body="본문.", body_is_html=False)
+    kogl4, _, _ = pipeline.submit(agency_id="incheon", raw=raw, licence_id="KOGL-4")
+    kogl1, _, _ = pipeline.submit(agency_id="incheon", raw=raw, licence_id="KOGL-1")
+    ungated, _, _ = pipeline.submit(agency_id="incheon", raw=raw)
+    run_all(kogl4)
+    run_all(kogl1)
+    with session() as s:
+        assert not pipeline.licence_allows(s, store.get(s, kogl4), 1, "translate")
+        assert not pipeline.licence_allows(s, store.get(s, kogl4), 1, "deliver_commercial")
+        assert pipeline.licence_allows(s, store.get(s, kogl1), 1, "summarize")
+        assert not pipeline.licence_allows(s, store.get(s, ungated), 1, "translate")  # no gate yet: fail closed
+    refused = [e for e in read(client, kogl4)["events"] if e["stage"] == "licence_refused"]
+    assert [e["detail"] for e in refused] == [
+        {"action": "translate", "reason": "KOGL-4 forbids derivatives; a translation is a derivative"},
+        {"action": "deliver_commercial", "reason": "KOGL-4 forbids commercial use"},
+    ]
+    assert not [e for e in read(client, kogl1)["events"] if e["stage"] == "licence_refused"]
