@@ -47,22 +47,30 @@ def _strip_text_nodes(el: lxml.html.HtmlElement, found: list[Found]) -> None:
             setattr(node, attr, value)
 
 
+def _br_lines(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """<br> elements whose tail is a line of its own: the text between it and the next <br> or the end."""
+    out = []
+    for br in root.iter("br"):
+        after = br.getnext()
+        if br.tail and br.tail.strip() and (after is None or after.tag == "br"):
+            out.append(br)
+    return out
+
+
 def _strip_lines(root: lxml.html.HtmlElement) -> None:
-    """Lines separated by <br> inside inline markup: each text node is checked as a paragraph of its own."""
-    for node in root.iter():
-        for attr in ("text", "tail"):
-            value = getattr(node, attr)
-            if not value or not value.strip():
-                continue
-            kept, here = split_paragraphs([value])
-            if not here:
-                continue
-            if not kept:
-                setattr(node, attr, "\n" if "\n" in value else "")
-            else:
-                for item in here:
-                    value = _cut(_pattern(item.text), value)
-                setattr(node, attr, value)
+    """Lines separated by <br> inside inline markup (Shinan's board puts a whole release in one <span>): each
+    such line is checked as a paragraph of its own."""
+    for br in _br_lines(root):
+        value = br.tail or ""
+        kept, here = split_paragraphs([value])
+        if not here:
+            continue
+        if not kept:
+            br.tail = "\n" if "\n" in value else ""
+        else:
+            for item in here:
+                value = _cut(_pattern(item.text), value)
+            br.tail = value
 
 
 def strip_credit(body_html: str, found: list[Found]) -> str:
