@@ -120,3 +120,14 @@ def test_a_source_override_in_toml_beats_the_page_marks(tmp_path: object) -> Non
     release = Release(title="t", paragraphs=["본문."], licence_hint="공공누리 제4유형")
     lic = apply_credit(release, registry, source=source).credit.licence
     assert (lic.id, lic.origin, lic.note) == ("KOGL-1", "override", "written permission from the county, 2026-01-05")
+
+
+def test_every_city_and_county_of_jeonnam_is_present(registry: Registry) -> None:
+    """The corpus is mostly Jeollanam-do (Naju, Gangjin, Damyang, Shinan, Wando): all 22 of its cities and
+    counties are in the registry, so a regional wire's credit line always matches."""
+    jeonnam = (
+        "목포시 여수시 순천시 나주시 광양시 담양군 곡성군 구례군 고흥군 보성군 화순군 장흥군 강진군 해남군 영암군 "
+        "무안군 함평군 영광군 장성군 완도군 진도군 신안군"
+    ).split()
+    assert len(jeonnam) == 22
+    assert [n for n in jeonnam if registry.match_agency(n) is None] == []
