@@ -22,7 +22,7 @@ from syndicate import syndication
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
-from syndicate.errors import Conflict, Forbidden, Gone, InputError
+from syndicate.errors import Conflict, Forbidden, Gone, InputError, RateLimited
 from syndicate.model import RawRelease, Release, ReleaseStatus
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
@@ -60,6 +60,7 @@ def submit(
 ) -> tuple[str, str, list[Next]]:
     """Store a comms team's submission; returns (release id, status, steps to enqueue)."""
     with session() as s:
+        _check_rate(s, agency_id)
         row = store.create(
             s,
             raw=_raw_record(raw, licence_id),
@@ -105,6 +106,15 @@ def retract(release_id: str, *, agency_id: str | None, reason: str | None = None
         store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
         feed_store.touch(s, syndication.scopes_for(row))
     return [Next("render", release_id, 0)]
+
+
+def _check_rate(s: Session, agency_id: str) -> None:
+    """A runaway script must not flood every feed and partner: submissions per agency per minute are capped."""
+    limit = get_settings().submit_per_minute
+    if limit and store.submitted_since(s, agency_id, utcnow() - timedelta(minutes=1)) >= limit:
+        raise RateLimited(
+            f"more than {limit} submissions in a minute for {agency_id}; try again shortly", retry_after=60
+        )
 
 
 def _check_owner(row: ReleaseRow, agency_id: str | None) -> None:

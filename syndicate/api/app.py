@@ -28,6 +28,7 @@ STATUS: list[tuple[type[errors.SyndicateError], int]] = [
     (errors.Gone, 410),
     (errors.BlockedURL, 422),
     (errors.InputError, 422),
+    (errors.RateLimited, 429),
     (errors.Retriable, 503),
     (errors.FetchError, 502),
     (errors.ConfigError, 500),

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 def fast_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNDICATE_STALL_SECONDS", "3")
     monkeypatch.setenv("SYNDICATE_FEED_ITEMS", "500")
+    monkeypatch.setenv("SYNDICATE_SUBMIT_PER_MINUTE", "0")
     get_settings.cache_clear()
 
 
@@ -150,13 +151,18 @@ def _restart_postgres() -> None:
     from pathlib import Path as _Path
 
     version = sorted(p.name for p in _Path("/etc/postgresql").iterdir())[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not TEST_DB.startswith("postgresql"), reason="restarts a PostgreSQL server; SQLite has none")
-def test_database_restart_mid_batch_loses_nothing(database: str, broker: str, fast_recovery: None,
-                                                  tmp_path: Path) -> None:
+def test_database_restart_mid_batch_loses_nothing(
+    database: str, broker: str, fast_recovery: None, tmp_path: Path
+) -> None:
     beat = Proc(["beat"], tmp_path / "beat.log")
     worker = _start_worker(tmp_path, "worker")
     try:
