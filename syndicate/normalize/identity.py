@@ -1,0 +1,94 @@
+"""Who a release is, and what it says: identity for "seen again", a content hash for "changed", and a
+near-duplicate fingerprint for "the same text from somewhere else".
+
+- Identity: the source's GUID (scoped to the source), else the canonical URL (scheme and host lower-cased,
+  default port, fragment and tracking parameters dropped, query sorted).
+- Content hash: SHA-256 of title, subtitle and body as found; a new hash for the same identity is a correction.
+- Fingerprint: a 64-bit SimHash over character 4-shingles of the visible text (letters and digits only,
+  case-folded, NFKC), so reformatting, a dateline or a credit line moves only a few bits. Two releases are
+  near-duplicates within ``NEAR_BITS`` (7). ``bands`` splits a fingerprint into 8 bytes: two fingerprints within 7
+  bits share at least one band, so candidates are found by exact band lookups, then checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from syndicate.model import RawRelease
+
+NEAR_BITS = 7
+SHINGLE = 4
+_MAX_TEXT = 4000
+_TAGS = re.compile(r"<[^>]+>")
+# Short bracketed asides: datelines "(포탈뉴스통신)", credit lines "[뉴스출처 : 인천시]", "(사진 제공-나주시)". They
+# differ between copies of one text, so they are left out of the fingerprint (on both sides alike).
+_ASIDES = re.compile(r"[(\[【〔<][^()\[\]【】〔〕<>]{0,40}[)\]】〕>]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|from)$", re.I)
+_SHIFTS = np.arange(64, dtype=np.uint64)
+
+
+def canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+
+
+def identity(raw: RawRelease) -> str | None:
+    """``guid:<source>:<guid>``, else ``url:<canonical url>``; None when the release has neither."""
+    if raw.guid:
+        return f"guid:{raw.source_id or '-'}:{raw.guid.strip()}"[:1000]
+    if raw.url:
+        return f"url:{canonical_url(raw.url)}"[:1000]
+    return None
+
+
+def content_hash(raw: RawRelease) -> str:
+    text = "\x1f".join((raw.title, raw.subtitle or "", raw.body))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def visible_text(raw: RawRelease) -> str:
+    body = html.unescape(_TAGS.sub(" ", raw.body)) if raw.body_is_html else raw.body
+    return f"{raw.title} {body}"
+
+
+def fingerprint(text: str) -> str | None:
+    """64-bit SimHash as 16 hex digits; None for text too short to say anything."""
+    text = _ASIDES.sub("", unicodedata.normalize("NFKC", text))
+    folded = _NOT_WORD.sub("", text.casefold())[:_MAX_TEXT]
+    if len(folded) < SHINGLE * 2:
+        return None
+    shingles = {folded[i : i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
+    hashes = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") for s in shingles),
+        dtype=np.uint64,
+        count=len(shingles),
+    )
+    ones = ((hashes[:, None] >> _SHIFTS) & np.uint64(1)).sum(axis=0)
+    bits = ones * 2 > len(shingles)
+    value = int(sum(1 << i for i in range(64) if bits[i]))
+    return f"{value:016x}"
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def near(a: str | None, b: str | None, bits: int = NEAR_BITS) -> bool:
+    return a is not None and b is not None and distance(a, b) <= bits
+
+
+def bands(fp: str) -> list[str]:
+    """``"<position><byte>"`` keys, one per byte of the fingerprint."""
+    return [f"{i}{fp[2 * i : 2 * i + 2]}" for i in range(8)]
