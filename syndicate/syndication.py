@@ -143,9 +143,7 @@ def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
 
 
 def items_for(s: Session, scope: Scope) -> list[FeedItem]:
-    rows = store.published(
-        s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items
-    )
+    rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
     items = []
     for row, ver in rows:
         if scope.language not in languages_of(row):
