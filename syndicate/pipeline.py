@@ -18,14 +18,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import syndication
+from syndicate import catalog, syndication
 from syndicate.config import get_settings
 from syndicate.credit import apply_credit
-from syndicate.errors import Conflict, Forbidden, Gone, InputError
-from syndicate.model import RawRelease, Release, ReleaseStatus
+from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound
+from syndicate.model import RawRelease, Release, ReleaseStatus, Source
+from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
+from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
@@ -194,7 +196,7 @@ def _normalize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next
 
 def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     registry = get_registry()
-    source = registry.sources.get(row.source_id) if row.source_id else None
+    source = _source_of(row.source_id)
     override = row.licence_override or {}
     licence_id = override.get("id") or ver.raw.get("licence")
     release = apply_credit(_content(ver), registry, agency_id=row.agency_id, source=source, licence_id=licence_id)
@@ -250,3 +252,119 @@ def render(scopes: list[str] | None = None) -> int:
 
 def settings_languages() -> list[str]:
     return list(get_settings().languages)
+
+
+# --- ingested releases: dedupe, versions, places ------------------------------------------------------------
+
+
+def ingest(source_id: str | None, raws: list[RawRelease]) -> list[Next]:
+    """Store what a source gave: new releases, corrections of known ones (a changed body for the same GUID or
+    URL), and for the same text seen elsewhere (near-duplicate fingerprint) one more place of the release it
+    is. Returns the normalize steps to enqueue after the commit."""
+    source = _source_of(source_id)
+    out: list[Next] = []
+    with session() as s:
+        for raw in raws:
+            raw = raw.model_copy(update={"source_id": raw.source_id or source_id})
+            step = _ingest_one(s, raw, source)
+            if step is not None:
+                out.append(step)
+    return out
+
+
+def _ingest_one(s: Session, raw: RawRelease, source: Source | None) -> Next | None:
+    digest = ident.content_hash(raw)
+    identity = ident.identity(raw) or f"hash:{digest}"
+    place = places.get(s, identity)
+    if place is not None:
+        place.last_seen_at = utcnow()
+        if place.content_hash == digest:
+            return None
+        place.content_hash = digest
+        row = store.get(s, place.release_id, lock=True)
+        if row.identity != identity or row.retracted_at is not None:
+            return None  # another place's copy changed; the release follows its own source
+        number = store.add_version(s, row, _ingest_record(raw, digest))
+        return Next(STEPS[0], row.id, number)
+    fingerprint = ident.fingerprint(ident.visible_text(raw))
+    twin = _near_duplicate(s, fingerprint)
+    if twin is not None:
+        places.add(
+            s,
+            release_id=twin,
+            identity=identity,
+            url=raw.url,
+            source_id=raw.source_id,
+            via=raw.via,
+            content_hash=digest,
+        )
+        store.event(
+            s,
+            twin,
+            store.get(s, twin).version,
+            "seen_elsewhere",
+            {"url": raw.url, "source_id": raw.source_id, "via": raw.via},
+        )
+        return None
+    row = store.create(
+        s,
+        raw=_ingest_record(raw, digest),
+        identity=identity,
+        agency_id=source.agency if source else None,
+        language=raw.language or (source.language if source else "ko"),
+        category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
+        source_id=raw.source_id,
+    )
+    row.fingerprint = fingerprint
+    if fingerprint:
+        places.add_bands(s, row.id, ident.bands(fingerprint))
+    places.add(
+        s, release_id=row.id, identity=identity, url=raw.url, source_id=raw.source_id, via=raw.via, content_hash=digest
+    )
+    return Next(STEPS[0], row.id, 1)
+
+
+def _near_duplicate(s: Session, fingerprint: str | None) -> str | None:
+    if fingerprint is None:
+        return None
+    for release_id, other in places.candidates(s, ident.bands(fingerprint)):
+        if ident.near(fingerprint, other):
+            return release_id
+    return None
+
+
+def _ingest_record(raw: RawRelease, digest: str) -> dict[str, Any]:
+    return {"release": raw.model_dump(mode="json"), "licence": None, "hash": digest}
+
+
+def _source_of(source_id: str | None) -> Source | None:
+    if not source_id:
+        return None
+    try:
+        return catalog.get_source(source_id)
+    except NotFound:
+        return None
+
+
+def preview(raws: list[RawRelease], source: Source | None = None) -> list[Release]:
+    """normalize → credit on releases that are not stored (``syndicate extract``)."""
+    registry = get_registry()
+    out = []
+    for raw in raws:
+        release = normalize(raw)
+        out.append(apply_credit(release, registry, source=source, agency_id=source.agency if source else None))
+    return out
+
+
+def run_inline(steps: list[Next]) -> int:
+    """Run steps and everything they lead to in this process (``syndicate poll`` without a broker)."""
+    pending = list(steps)
+    done = 0
+    while pending:
+        nxt = pending.pop(0)
+        if nxt.step == "render":
+            render()
+        else:
+            pending.extend(run_step(nxt.step, nxt.release_id, nxt.version))
+        done += 1
+    return done

@@ -1,12 +1,12 @@
 """Ingest: bytes from a source → RawRelease values. Every format converges on RawRelease.
 
-    fetch.py      conditional GET with caps and timeouts, through the SSRF guard
-    encoding.py   bytes → text (declared charsets checked, undeclared ones detected)
-    feed.py       RSS 0.9x/1.0/2.0, Atom, RDF (feedparser), hostile XML refused
-    jsonfeed.py   JSON Feed 1.0/1.1
-    page.py       an article page → one release (selectors or trafilatura), outlet dateline → via
-    board.py      a press-release board's list page → detail page URLs
-    schedule.py   when to poll next: adaptive interval, cache headers, backoff
+fetch.py      conditional GET with caps and timeouts, through the SSRF guard
+encoding.py   bytes → text (declared charsets checked, undeclared ones detected)
+feed.py       RSS 0.9x/1.0/2.0, Atom, RDF (feedparser), hostile XML refused
+jsonfeed.py   JSON Feed 1.0/1.1
+page.py       an article page → one release (selectors or trafilatura), outlet dateline → via
+board.py      a press-release board's list page → detail page URLs
+schedule.py   when to poll next: adaptive interval, cache headers, backoff
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def sniff(body: bytes, content_type: str = "") -> str:
         raise ParseError("JSON that is not a JSON Feed")
     if _FEED_ROOT.search(body[:4096]) and b"<html" not in head[:512].lower():
         return "feed"
-    if any(word in media for word in ("rss", "atom", "rdf")) or (media.endswith("/xml") and b"<html" not in head.lower()):
+    if any(word in media for word in ("rss", "atom", "rdf")) or (
+        media.endswith("/xml") and b"<html" not in head.lower()
+    ):
         return "feed"
     return "page"
 
@@ -68,12 +70,10 @@ def parse_document(
 
 
 def _kind(body: bytes, content_type: str, source: Source | None) -> str:
-    # What the bytes are decides, not what the registry expects: a feed URL that starts answering with an
-    # HTML error page must fail as a page without a release, not as broken XML.
-    kind = sniff(body, content_type)
-    if kind == "page" and source is not None and source.kind in (SourceKind.rss, SourceKind.atom):
-        raise ParseError(f"source {source.id} should be a feed but answered with an HTML page")
-    return kind
+    # What the bytes are decides; a registry kind of page/board only says "expect HTML".
+    if source is not None and source.kind in (SourceKind.page, SourceKind.board):
+        return "page"
+    return sniff(body, content_type)
 
 
 def _charset(content_type: str) -> str | None:

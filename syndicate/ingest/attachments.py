@@ -11,8 +11,24 @@ from lxml.html import HtmlElement
 
 from syndicate.model import Attachment
 
-EXTENSIONS = ("hwp", "hwpx", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "jpg", "jpeg", "png", "gif",
-              "txt", "odt")
+EXTENSIONS = (
+    "hwp",
+    "hwpx",
+    "pdf",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "zip",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "txt",
+    "odt",
+)
 _WHOLE = re.compile(r"^([^<>|*?\"\n/\\]{1,200}\.(?:" + "|".join(EXTENSIONS) + r"))$", re.I)
 _SIZE_NOTE = re.compile(r"\s*(?:[(\[][^()\[\]]*(?:kb|mb|gb|byte|bytes|down|size|hit)[^()\[\]]*[)\]]\s*)+$", re.I)
 _PRINT = re.compile(r"screen_print|/print\b|print\.(?:jpg|pdf)", re.I)

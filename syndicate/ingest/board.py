@@ -22,7 +22,9 @@ def board_links(text: str, base_url: str, selectors: BoardSelectors | None = Non
             if found:
                 anchors.append(found[0])
     else:
-        anchors = [a for a in root.iter("a") if _VIEW.search(a.get("href") or "") and len(a.text_content().strip()) >= 6]
+        anchors = [
+            a for a in root.iter("a") if _VIEW.search(a.get("href") or "") and len(a.text_content().strip()) >= 6
+        ]
     host = urlsplit(base_url).hostname
     links: list[str] = []
     for anchor in anchors:

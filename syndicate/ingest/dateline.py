@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 
 # An outlet name: ends in what Korean news organisations are called, or is a known wire.
-_OUTLET = r"[^()\[\]【】〔〕=\n]{0,20}?(?:뉴스통신|통신사?|뉴스|일보|신문|방송|TV|미디어|저널|타임즈|타임스|투데이|경제|News|NEWS|뉴시스|뉴스1|연합)"
+_OUTLET = (
+    r"[^()\[\]【】〔〕=\n]{0,20}?"
+    r"(?:뉴스통신|통신사?|뉴스|일보|신문|방송|TV|미디어|저널|타임즈|타임스|투데이|경제|News|NEWS|뉴시스|뉴스1|연합)"
+)
 _DATELINE = re.compile(
     r"^\s*[(\[【〔]\s*(?:[가-힣A-Za-z·\s]{1,12}=\s*)?(?P<outlet>" + _OUTLET + r")\s*[)\]】〕]"
     r"\s*(?:[가-힣]{2,4}\s*(?:기자|특파원|통신원)\s*[=:]?\s*)?(?:[=:\-–]\s*)?"

@@ -19,7 +19,13 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BO
 _PROLOG = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']", re.I)
 _META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._\-]+)", re.I)
 _WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
-_ALIASES = {"euc-kr": "cp949", "euc_kr": "cp949", "ks_c_5601-1987": "cp949", "ksc5601": "cp949", "x-windows-949": "cp949"}
+_ALIASES = {
+    "euc-kr": "cp949",
+    "euc_kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "ksc5601": "cp949",
+    "x-windows-949": "cp949",
+}
 
 
 def canonical(name: str | None) -> str | None:
@@ -39,9 +45,9 @@ def declared(body: bytes, http_charset: str | None = None) -> str | None:
             return name
     head = body[:4096]
     for candidate in (http_charset, _match(_PROLOG, head), _match(_META, head)):
-        name = canonical(candidate)
-        if name:
-            return name
+        found = canonical(candidate)
+        if found:
+            return found
     return None
 
 

@@ -44,8 +44,9 @@ def safe_xml(text: str) -> str:
     return text
 
 
-def parse_feed(body: bytes, *, base_url: str | None = None, http_charset: str | None = None,
-               source: Source | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, *, base_url: str | None = None, http_charset: str | None = None, source: Source | None = None
+) -> ParsedFeed:
     text, _ = decode(body, http_charset)
     text = safe_xml(text)
     utf8 = b'<?xml version="1.0" encoding="utf-8"?>\n' + _PROLOG.sub("", text, count=1).lstrip().encode("utf-8")
@@ -57,10 +58,13 @@ def parse_feed(body: bytes, *, base_url: str | None = None, http_charset: str | 
         reason = getattr(parsed, "bozo_exception", None) or "not a feed"
         raise ParseError(f"could not read the feed: {reason}")
     meta = parsed.feed
-    language = (meta.get("language") or (source.language if source else None) or None)
+    language = meta.get("language") or (source.language if source else None) or None
     releases = [_entry(entry, source, language) for entry in parsed.entries]
+    # In a document that is not well-formed (truncated in transit, typically) an item without a body is a
+    # fragment cut off mid-way, not a release; the next poll will see it whole.
+    keep = (lambda r: bool(r.body.strip())) if parsed.bozo else (lambda r: bool(r.title or r.body))
     return ParsedFeed(
-        releases=[r for r in releases if r.title or r.body],
+        releases=[r for r in releases if keep(r)],
         title=meta.get("title"),
         link=meta.get("link"),
         ttl_minutes=_int(meta.get("ttl")),

@@ -16,11 +16,13 @@ VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 def looks_like_jsonfeed(body: bytes) -> bool:
     head = body[:2048].lstrip()
-    return head.startswith(b"{") and b"jsonfeed.org/version" in body[:4096]
+    # The version URL may be written with escaped slashes ("https:\\/\\/jsonfeed.org\\/version\\/1.1").
+    return head.startswith(b"{") and b"jsonfeed.org" in body[:4096]
 
 
-def parse_jsonfeed(body: bytes, *, base_url: str | None = None, http_charset: str | None = None,
-                   source: Source | None = None) -> ParsedFeed:
+def parse_jsonfeed(
+    body: bytes, *, base_url: str | None = None, http_charset: str | None = None, source: Source | None = None
+) -> ParsedFeed:
     text, _ = decode(body, http_charset)
     try:
         data = json.loads(text)

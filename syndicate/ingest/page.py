@@ -20,13 +20,15 @@ from lxml.html import HtmlElement
 from syndicate.errors import ParseError
 from syndicate.ingest.attachments import find_attachments, licence_hint
 from syndicate.ingest.dateline import split_dateline, strip_reporter
-from syndicate.ingest.text import drop_noise, is_boilerplate, is_label, text_blocks
-from syndicate.model import RawRelease, Source
+from syndicate.ingest.text import drop_noise, is_boilerplate, is_label, main_element, text_blocks
+from syndicate.model import Attachment, RawRelease, Source
 
 _DATE = re.compile(
     r"\d{4}\s*[.\-/년]\s*\d{1,2}\s*[.\-/월]\s*\d{1,2}\s*일?(?:\.?\s*(?:\([^)]{1,3}\)\s*)?(?:오전|오후|AM|PM)?\s*\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?)?"
 )
-_DATE_LABEL = re.compile(r"^\s*(등록일시?|작성일시?|게시일|날짜|일자|등록|작성|배포일시?|보도일시?|date|posted)\b", re.I)
+_DATE_LABEL = re.compile(
+    r"^\s*(등록일시?|작성일시?|게시일|날짜|일자|등록|작성|배포일시?|보도일시?|date|posted)\b", re.I
+)
 _HEADINGS = "h1, h2, h3, h4, .tit, .title, .subject, #dev-title"
 _SUBTITLE_MARK = re.compile(r"^\s*(?:[-–—□■◇◆▲△○ㅇ※]\s*)+")
 
@@ -64,6 +66,8 @@ def extract_page(text: str, url: str | None = None, source: Source | None = None
     region = _select(root, selectors.attachments if selectors else None)
     if region is None:
         region = _container(root, title_el, body_el)
+    attachments = find_attachments(region, url)
+    paragraphs = [p for p in paragraphs if not _names_a_file(p, attachments)]
     return RawRelease(
         source_id=source.id if source else None,
         url=url,
@@ -73,7 +77,7 @@ def extract_page(text: str, url: str | None = None, source: Source | None = None
         body_is_html=True,
         published=_date(root, selectors.date if selectors else None, region),
         language=(source.language if source else None) or _language(root),
-        attachments=find_attachments(region, url),
+        attachments=attachments,
         licence_hint=hint,
         via=via,
         timezone=source.timezone if source else "Asia/Seoul",
@@ -88,8 +92,12 @@ def _select(root: HtmlElement, css: str | None) -> HtmlElement | None:
 
 
 def _body(root: HtmlElement, body_el: HtmlElement | None, text: str, url: str | None) -> tuple[list[str], list[str]]:
+    if body_el is None:
+        body_el = main_element(drop_noise(_copy(root)))
+    if body_el is not None and len(body_el.text_content().strip()) < 40:
+        body_el = None  # too little to be the article: let trafilatura have a look
     if body_el is not None:
-        body_el = drop_noise(lxml.html.fromstring(lxml.html.tostring(body_el, encoding="unicode")))
+        body_el = drop_noise(_copy(body_el))
         images = _images(body_el, url)
         return [b for b in text_blocks(body_el) if not is_boilerplate(b)], images
     found = trafilatura.extract(
@@ -100,6 +108,10 @@ def _body(root: HtmlElement, body_el: HtmlElement | None, text: str, url: str | 
     main = lxml.html.fromstring(found)
     images = _images(main, url)
     return [b for b in text_blocks(main) if not is_boilerplate(b) and not is_label(b)], images
+
+
+def _copy(el: HtmlElement) -> HtmlElement:
+    return lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode"))
 
 
 def _images(root: HtmlElement, url: str | None) -> list[str]:
@@ -113,6 +125,11 @@ def _images(root: HtmlElement, url: str | None) -> list[str]:
 
 
 def _generic_title(root: HtmlElement, blocks: list[str]) -> str:
+    for label in root.xpath("//th | //dt"):
+        if " ".join(label.text_content().split()) in ("제목", "Title"):
+            cell = label.getnext()
+            if cell is not None and cell.text_content().strip():
+                return " ".join(cell.text_content().split())
     headings = [" ".join(h.text_content().split()) for h in root.cssselect(_HEADINGS) if not _in_chrome(h)]
     headings = [h for h in headings if 4 <= len(h) <= 300]
     for block in blocks[:3]:
@@ -131,7 +148,9 @@ def _generic_title(root: HtmlElement, blocks: list[str]) -> str:
 def _in_chrome(el: HtmlElement) -> bool:
     for parent in el.iterancestors():
         if parent.tag in ("nav", "header", "footer", "aside") or re.search(
-            r"gnb|lnb|snb|menu|nav|footer|header|banner|quick", f"{parent.get('class', '')} {parent.get('id', '')}", re.I
+            r"gnb|lnb|snb|menu|nav|footer|header|banner|quick",
+            f"{parent.get('class', '')} {parent.get('id', '')}",
+            re.I,
         ):
             return True
     return False
@@ -144,9 +163,10 @@ def _same(a: str, b: str) -> bool:
 
 def _lead(title: str, blocks: list[str]) -> tuple[str | None, list[str]]:
     """Drop the title where the body repeats it; take the short lines under it as the subtitle."""
-    repeated = bool(blocks) and _same(blocks[0], title)
-    if repeated:
-        blocks = blocks[1:]
+    at = next((i for i, block in enumerate(blocks[:3]) if _same(block, title)), None)
+    repeated = at is not None
+    if at is not None:
+        blocks = blocks[at + 1 :]
     subtitle: list[str] = []
     while blocks and len(subtitle) < 3 and len(blocks) > 1:
         line = blocks[0]
@@ -157,6 +177,11 @@ def _lead(title: str, blocks: list[str]) -> tuple[str | None, list[str]]:
         subtitle.append(_SUBTITLE_MARK.sub("", line).strip(" -–—"))
         blocks = blocks[1:]
     return ("\n".join(subtitle) or None), blocks
+
+
+def _names_a_file(line: str, attachments: list[Attachment]) -> bool:
+    """A line of the body that only lists an attached file ("보도자료.hwp (Down : 1, Size : 689 KB)")."""
+    return any(a.name and line.startswith(a.name) and len(line) - len(a.name) < 40 for a in attachments)
 
 
 def _dateline(paragraphs: list[str]) -> tuple[str | None, list[str]]:
@@ -178,7 +203,7 @@ def _container(root: HtmlElement, title_el: HtmlElement | None, body_el: HtmlEle
         for parent in title_el.iterancestors():
             if id(parent) in body_ancestors:
                 return parent
-    page = lxml.html.fromstring(lxml.html.tostring(root, encoding="unicode"))
+    page = _copy(root)
     for el in page.xpath("//nav | //header | //footer | //*[@id='header' or @id='footer' or @id='gnb']"):
         el.drop_tree()
     return page

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from itertools import pairwise
 from statistics import median
 
 MIN_SECONDS = 60
@@ -27,7 +28,7 @@ def adapt(base_seconds: int, previous: int | None, published: list[datetime], ne
     low, high = bounds(base_seconds)
     current = previous or base_seconds
     times = sorted(t.timestamp() for t in published)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b > a]
+    gaps = [b - a for a, b in pairwise(times) if b > a]
     if new_items and gaps:
         wanted = median(gaps) / 2
     elif new_items:
@@ -37,8 +38,9 @@ def adapt(base_seconds: int, previous: int | None, published: list[datetime], ne
     return int(min(high, max(low, wanted)))
 
 
-def polite(interval: int, *, ttl_minutes: int | None = None, fresh_for: float | None = None,
-           retry_after: float | None = None) -> int:
+def polite(
+    interval: int, *, ttl_minutes: int | None = None, fresh_for: float | None = None, retry_after: float | None = None
+) -> int:
     """The interval, raised to what the server and the feed ask for (capped at a day)."""
     floors = [interval]
     if ttl_minutes:
@@ -50,8 +52,9 @@ def polite(interval: int, *, ttl_minutes: int | None = None, fresh_for: float | 
     return int(min(MAX_SECONDS, max(floors)))
 
 
-def backoff(base_seconds: int, consecutive_errors: int, retry_after: float | None = None,
-            rng: random.Random | None = None) -> int:
+def backoff(
+    base_seconds: int, consecutive_errors: int, retry_after: float | None = None, rng: random.Random | None = None
+) -> int:
     """Delay after the n-th error in a row: base·2^(n-1), capped, ±20% jitter, at least Retry-After."""
     rng = rng or random.Random()  # noqa: S311 - jitter, not security
     delay = min(BACKOFF_CAP, max(MIN_SECONDS, base_seconds) * 2 ** max(0, consecutive_errors - 1))

@@ -6,10 +6,49 @@ import re
 
 from lxml.html import HtmlElement
 
-BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "dt", "figcaption",
-          "caption", "table", "ul", "ol", "section", "article", "td", "th", "dl"}
-_NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "nav", "footer", "aside", "select",
-               "input", "template", "svg", "object", "embed")
+BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "tr",
+    "dd",
+    "dt",
+    "figcaption",
+    "caption",
+    "table",
+    "ul",
+    "ol",
+    "section",
+    "article",
+    "td",
+    "th",
+    "dl",
+}
+_NOISE_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "button",
+    "nav",
+    "footer",
+    "aside",
+    "select",
+    "input",
+    "template",
+    "svg",
+    "object",
+    "embed",
+)
 _NOISE_NAMES = re.compile(
     r"sns|share|scrap|social|related|recommend|popular|banner|weather|footer|copyright|kogl|nuri|print|"
     r"font-?scale|comment|pager|prev|next|btn|tag|breadcrumb|location|satisfaction|survey|ad-|advert",
@@ -17,7 +56,8 @@ _NOISE_NAMES = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"공공누리|저작물은.*조건에 따라|무단\s*전재|재배포\s*금지|저작권자|copyright|all rights reserved|ⓒ|©|"
-    r"^\s*(첨부파일|목록|이전글|다음글|인쇄|공유하기|스크랩|좋아요)\s*$",
+    r"^\s*(첨부파일|목록|이전글|다음글|인쇄|공유하기|스크랩|좋아요)\s*$|"
+    r"^\s*[\w.+-]+@[\w-]+(\.[\w-]+)+\s*$",  # a reporter's e-mail address on its own line
     re.I,
 )
 _LABEL = re.compile(
@@ -78,3 +118,30 @@ def is_boilerplate(line: str) -> bool:
 
 def is_label(line: str) -> bool:
     return bool(_LABEL.match(line))
+
+
+def main_element(root: HtmlElement) -> HtmlElement | None:
+    """The element holding the article text, readability-style: every run of text of 25+ characters scores
+    its parent (and half for the grandparent) by length and commas; the best, discounted by its share of
+    link text, wins. None when the page has no run of prose at all."""
+    scores: dict[HtmlElement, float] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in _NOISE_TAGS or el.tag in ("a", "head", "title"):
+            continue
+        own = _SPACES.sub(" ", " ".join([el.text or ""] + [c.tail or "" for c in el])).strip()
+        if len(own) < 25:
+            continue
+        points = 1 + own.count(",") + own.count("，") + min(len(own) / 100, 3)
+        holder = el if el.tag in ("td", "div", "article", "section") and len(el) == 0 else el.getparent()
+        for depth, target in enumerate((holder, holder.getparent() if holder is not None else None)):
+            if target is not None:
+                scores[target] = scores.get(target, 0.0) + points / (1 + depth)
+    if not scores:
+        return None
+    return max(scores, key=lambda el: scores[el] * (1 - _link_density(el)))
+
+
+def _link_density(el: HtmlElement) -> float:
+    text = len(el.text_content()) or 1
+    links = sum(len(a.text_content()) for a in el.iter("a"))
+    return min(1.0, links / text)

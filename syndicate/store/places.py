@@ -1,0 +1,70 @@
+"""Where releases were seen (a source's item, an outlet's page) and their fingerprint bands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
+
+
+def get(s: Session, identity: str) -> ReleasePlaceRow | None:
+    return s.scalar(select(ReleasePlaceRow).where(ReleasePlaceRow.identity == identity))
+
+
+def known(s: Session, identities: list[str]) -> set[str]:
+    if not identities:
+        return set()
+    rows = s.scalars(select(ReleasePlaceRow.identity).where(ReleasePlaceRow.identity.in_(identities))).all()
+    return set(rows)
+
+
+def add(
+    s: Session,
+    *,
+    release_id: str,
+    identity: str,
+    url: str | None,
+    source_id: str | None,
+    via: str | None,
+    content_hash: str | None,
+) -> ReleasePlaceRow:
+    row = ReleasePlaceRow(
+        release_id=release_id,
+        identity=identity,
+        url=url,
+        source_id=source_id,
+        via=via,
+        content_hash=content_hash,
+        first_seen_at=utcnow(),
+        last_seen_at=utcnow(),
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
+    return s.scalars(
+        select(ReleasePlaceRow).where(ReleasePlaceRow.release_id == release_id).order_by(ReleasePlaceRow.id)
+    ).all()
+
+
+def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
+    for band in set(bands):
+        s.add(FingerprintBandRow(band=band, release_id=release_id))
+
+
+def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
+    """(release id, fingerprint) of every release sharing a band."""
+    if not bands:
+        return []
+    stmt = (
+        select(ReleaseRow.id, ReleaseRow.fingerprint)
+        .join(FingerprintBandRow, FingerprintBandRow.release_id == ReleaseRow.id)
+        .where(FingerprintBandRow.band.in_(bands))
+        .distinct()
+    )
+    return [(rid, fp) for rid, fp in s.execute(stmt).all()]
