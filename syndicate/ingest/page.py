@@ -59,8 +59,8 @@ def extract_page(text: str, url: str | None = None, source: Source | None = None
     body_el = _select(root, selectors.body if selectors else None)
     blocks, images = _body(root, body_el, text, url)
     title = " ".join(title_el.text_content().split()) if title_el is not None else _generic_title(root, blocks)
-    if not title and not blocks:
-        raise ParseError("no release found on the page")
+    if not title or not blocks:
+        raise ParseError("no release found on the page (no title or no text)")
     subtitle, paragraphs = _lead(title, blocks)
     via, paragraphs = _dateline(paragraphs)
     region = _select(root, selectors.attachments if selectors else None)
