@@ -54,11 +54,14 @@ def serve() -> Iterator[Loopback]:
             try:
                 self.send_response(answer.status)
                 for key, value in answer.headers.items():
-                    self.send_header(key, value)
+                    if value:  # an empty value leaves the header out (a streamed body without Content-Length)
+                        self.send_header(key, value)
                 if "Content-Length" not in answer.headers:
                     self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+                if answer.headers.get("Content-Length") == "":
+                    self.close_connection = True
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
