@@ -41,7 +41,7 @@ def clean_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SyndicateError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)  # one line, whatever the width
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -202,7 +202,11 @@ def sources_list(
     if as_json:
         _print_json(rows)
         return
-    table = Table("id", "agency", "kind", "status", "errors", "last error", "last poll", "next poll")
+    table = Table()
+    for name in ("id", "agency", "kind", "status", "errors"):
+        table.add_column(name, no_wrap=True)
+    for name in ("last error", "last poll", "next poll"):
+        table.add_column(name, overflow="fold")
     for row in rows:
         h = row["health"]
         error = h["last_error"]
