@@ -26,9 +26,9 @@ def get_source(source_id: str) -> Source:
     if source is not None:
         return source
     with session() as s:
-        for runtime in store.runtime_sources(s):
-            if runtime.id == source_id:
-                return runtime
+        runtime = store.runtime_source(s, source_id)
+    if runtime is not None:
+        return runtime
     raise NotFound(f"no source {source_id!r}")
 
 

@@ -263,19 +263,21 @@ def ingest(source_id: str | None, raws: list[RawRelease]) -> list[Next]:
     is. Returns the normalize steps to enqueue after the commit."""
     source = _source_of(source_id)
     out: list[Next] = []
+    raws = [raw.model_copy(update={"source_id": raw.source_id or source_id}) for raw in raws]
+    keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
     with session() as s:
-        for raw in raws:
-            raw = raw.model_copy(update={"source_id": raw.source_id or source_id})
-            step = _ingest_one(s, raw, source)
+        seen = places.by_identity(s, [identity or f"hash:{digest}" for digest, identity in keys])
+        for raw, (digest, identity) in zip(raws, keys, strict=True):
+            step = _ingest_one(s, raw, source, digest, identity or f"hash:{digest}", seen)
             if step is not None:
                 out.append(step)
     return out
 
 
-def _ingest_one(s: Session, raw: RawRelease, source: Source | None) -> Next | None:
-    digest = ident.content_hash(raw)
-    identity = ident.identity(raw) or f"hash:{digest}"
-    place = places.get(s, identity)
+def _ingest_one(
+    s: Session, raw: RawRelease, source: Source | None, digest: str, identity: str, seen: dict[str, Any]
+) -> Next | None:
+    place = seen.get(identity)
     if place is not None:
         place.last_seen_at = utcnow()
         if place.content_hash == digest:
@@ -289,7 +291,7 @@ def _ingest_one(s: Session, raw: RawRelease, source: Source | None) -> Next | No
     fingerprint = ident.fingerprint(ident.visible_text(raw))
     twin = _near_duplicate(s, fingerprint)
     if twin is not None:
-        places.add(
+        seen[identity] = places.add(
             s,
             release_id=twin,
             identity=identity,
@@ -318,7 +320,7 @@ def _ingest_one(s: Session, raw: RawRelease, source: Source | None) -> Next | No
     row.fingerprint = fingerprint
     if fingerprint:
         places.add_bands(s, row.id, ident.bands(fingerprint))
-    places.add(
+    seen[identity] = places.add(
         s, release_id=row.id, identity=identity, url=raw.url, source_id=raw.source_id, via=raw.via, content_hash=digest
     )
     return Next(STEPS[0], row.id, 1)

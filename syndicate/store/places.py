@@ -14,6 +14,14 @@ def get(s: Session, identity: str) -> ReleasePlaceRow | None:
     return s.scalar(select(ReleasePlaceRow).where(ReleasePlaceRow.identity == identity))
 
 
+def by_identity(s: Session, identities: list[str]) -> dict[str, ReleasePlaceRow]:
+    """The places already recorded for these identities (one query for a whole feed)."""
+    if not identities:
+        return {}
+    rows = s.scalars(select(ReleasePlaceRow).where(ReleasePlaceRow.identity.in_(identities))).all()
+    return {row.identity: row for row in rows}
+
+
 def known(s: Session, identities: list[str]) -> set[str]:
     if not identities:
         return set()
@@ -42,7 +50,6 @@ def add(
         last_seen_at=utcnow(),
     )
     s.add(row)
-    s.flush()
     return row
 
 

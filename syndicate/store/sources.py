@@ -17,6 +17,11 @@ def runtime_sources(s: Session) -> list[Source]:
     return [_source(row) for row in s.scalars(select(SourceRow).order_by(SourceRow.id)).all()]
 
 
+def runtime_source(s: Session, source_id: str) -> Source | None:
+    row = s.get(SourceRow, source_id)
+    return _source(row) if row is not None else None
+
+
 def add_source(s: Session, source: Source, origin: str = "opml") -> bool:
     """Store a runtime source; False when its id or URL is already there."""
     exists = s.scalar(select(SourceRow.id).where(or_(SourceRow.id == source.id, SourceRow.url == source.url)))

@@ -26,7 +26,8 @@ def cases() -> list[Path]:
     return sorted(
         p
         for p in FIXTURES.iterdir()
-        if p.suffix in (".xml", ".html", ".json") and not p.name.endswith(".expected.json")
+        if p.suffix in (".xml", ".html", ".json")
+        and not p.name.endswith(".expected.json")
         and not p.name.startswith("board_")
     )
 

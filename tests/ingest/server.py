@@ -83,7 +83,7 @@ def serve() -> Iterator[Loopback]:
 def rss(items: list[tuple[str, str, str]], ttl: int | None = None, pub: str = "Thu, 18 Sep 2025 05:32:00 GMT") -> bytes:
     """An RSS 2.0 document of (guid, title, description) items."""
     body = "".join(
-        f"<item><title>{t}</title><guid isPermaLink=\"false\">{g}</guid><link>https://www.example.go.kr/p/{g}</link>"
+        f'<item><title>{t}</title><guid isPermaLink="false">{g}</guid><link>https://www.example.go.kr/p/{g}</link>'
         f"<description>{d}</description><pubDate>{pub}</pubDate></item>"
         for g, t, d in items
     )

@@ -27,7 +27,10 @@ def test_damyang_attachments_keep_their_korean_names() -> None:
     page = "https://www.damyang.go.kr/board/view?boardId=BBS_0000007&dataSid=1"
     raw = extract_page(_text("page_damyang_no_doctype_hwp.html"), page, source)
     names = [a.name for a in raw.attachments]
-    assert names == ["(12.11)담양군누리집,과학기술정보통신부‘웹접근성품질인증마크’인증.hwp", "정보통신접근성품질인증-담양군청.png"]
+    assert names == [
+        "(12.11)담양군누리집,과학기술정보통신부‘웹접근성품질인증마크’인증.hwp",
+        "정보통신접근성품질인증-담양군청.png",
+    ]
     assert raw.attachments[0].type == "application/x-hwp"
     assert raw.attachments[1].type == "image/png"
 
@@ -53,10 +56,20 @@ def test_licence_hint_collects_every_mark() -> None:
 @pytest.mark.parametrize(
     ("fixture", "source_id", "base", "count", "first"),
     [
-        ("board_gangjin_list.html", "gangjin-press", "https://www.gangjin.go.kr/www/government/news/press", 15,
-         "https://www.gangjin.go.kr/www/government/news/press?idx=647621&mode=view"),
-        ("board_wando_list_noisy.html", "wando-press", "http://www.wando.go.kr/wando/sub.cs?m=299", 8,
-         "http://www.wando.go.kr/wando/sub.cs?m=1023&nttId=10010536&pBoardId=BBSMSTR_000000000036"),
+        (
+            "board_gangjin_list.html",
+            "gangjin-press",
+            "https://www.gangjin.go.kr/www/government/news/press",
+            15,
+            "https://www.gangjin.go.kr/www/government/news/press?idx=647621&mode=view",
+        ),
+        (
+            "board_wando_list_noisy.html",
+            "wando-press",
+            "http://www.wando.go.kr/wando/sub.cs?m=299",
+            8,
+            "http://www.wando.go.kr/wando/sub.cs?m=1023&nttId=10010536&pBoardId=BBSMSTR_000000000036",
+        ),
     ],
 )
 def test_board_list_pages_give_their_posts(fixture: str, source_id: str, base: str, count: int, first: str) -> None:
@@ -117,6 +130,7 @@ def test_jsonfeed_items_converge_on_raw_release() -> None:
     assert doc.kind == "jsonfeed" and len(doc.releases) == 30
     first = doc.releases[0]
     assert first.guid == first.url == "https://lukedorny.com/updates/new-font"
-    assert first.published == json.loads((FIXTURES / "jsonfeed_escaped_uris.json").read_text())["items"][0][
-        "date_published"
-    ]
+    assert (
+        first.published
+        == json.loads((FIXTURES / "jsonfeed_escaped_uris.json").read_text())["items"][0]["date_published"]
+    )

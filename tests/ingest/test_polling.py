@@ -50,7 +50,10 @@ def _state(source_id: str) -> source_store.SourceStateRow:
 
 
 def test_new_items_become_releases_once_and_a_changed_body_is_a_new_version(site: Loopback) -> None:
-    items = [("a1", "인천시, 청년 일자리 1만 개", BODY), ("a2", "인천시, 겨울철 한파 대책", "시는 한파 쉼터 300곳을 연다.")]
+    items = [
+        ("a1", "인천시, 청년 일자리 1만 개", BODY),
+        ("a2", "인천시, 겨울철 한파 대책", "시는 한파 쉼터 300곳을 연다."),
+    ]
     feed = {"body": rss(items)}
     site.route("/feed.xml", lambda _r: Answer(200, feed["body"], {"Content-Type": "application/rss+xml"}))
     _add("incheon-test", f"{site.base}/feed.xml")
@@ -170,7 +173,8 @@ def test_retry_after_ttl_and_max_age_are_honoured(site: Loopback) -> None:
 def test_interval_follows_how_often_the_source_publishes(site: Loopback) -> None:
     dates = ["Thu, 18 Sep 2025 05:00:00 GMT", "Thu, 18 Sep 2025 06:00:00 GMT", "Thu, 18 Sep 2025 07:00:00 GMT"]
     body = "".join(
-        f"<item><title>글 {i}</title><guid>g{i}</guid><description>본문 {i} 입니다.</description><pubDate>{d}</pubDate></item>"
+        f"<item><title>글 {i}</title><guid>g{i}</guid><description>본문 {i} 입니다.</description>"
+        f"<pubDate>{d}</pubDate></item>"
         for i, d in enumerate(dates)
     )
     doc = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
@@ -225,7 +229,9 @@ def test_due_sources_are_claimed_once(site: Loopback) -> None:
 
 
 def test_places_are_unique_per_identity(site: Loopback) -> None:
-    site.route("/feed.xml", Answer(200, rss([("u1", "하나", "하나의 본문입니다."), ("u1", "하나", "하나의 본문입니다.")])))
+    site.route(
+        "/feed.xml", Answer(200, rss([("u1", "하나", "하나의 본문입니다."), ("u1", "하나", "하나의 본문입니다.")]))
+    )
     _add("dup-items", f"{site.base}/feed.xml")
     assert polling.poll("dup-items").new == 1
     with session() as s:

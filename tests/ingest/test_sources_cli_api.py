@@ -37,7 +37,7 @@ def test_every_registry_source_is_valid() -> None:
         assert source.url.startswith(("https://", "http://")), source.id
         assert 5 <= source.interval_minutes <= 24 * 60, source.id
         assert source.language == "ko" and source.timezone == "Asia/Seoul", source.id
-        for css in (source.selectors.model_dump(exclude_none=True).values() if source.selectors else []):
+        for css in source.selectors.model_dump(exclude_none=True).values() if source.selectors else []:
             cssselect.GenericTranslator().css_to_xpath(css)  # raises on a bad selector
         if source.kind == SourceKind.board:
             assert source.selectors is None or source.selectors.list_item or source.selectors.title, source.id

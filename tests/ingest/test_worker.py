@@ -11,9 +11,9 @@ from sqlalchemy import select
 from syndicate import catalog
 from syndicate.config import get_settings
 from syndicate.model import Source
+from syndicate.registry import get_registry
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
-from syndicate.registry import get_registry
 from tests.conftest import ROOT, wait_for
 from tests.ingest.server import Answer, rss, serve
 
