@@ -19,6 +19,22 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BO
 _PROLOG = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']", re.I)
 _META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._\-]+)", re.I)
 _WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+_WIDE = {
+    "cp949",
+    "euc_kr",
+    "johab",
+    "iso2022_kr",
+    "big5",
+    "big5hkscs",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "iso2022_jp",
+    "utf-8",
+}
 _ALIASES = {
     "euc-kr": "cp949",
     "euc_kr": "cp949",
@@ -54,7 +70,14 @@ def declared(body: bytes, http_charset: str | None = None) -> str | None:
 def decode(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
     """(text, encoding used). Raises ParseError when nothing decodes the bytes sensibly."""
     name = declared(body, http_charset)
-    if name and not (name in _WESTERN and _has_high_bytes(body)):
+    if name in _WESTERN and _has_high_bytes(body):
+        # Latin-1 decodes any bytes, so a wrong Latin-1 label never fails: believe it unless the bytes are
+        # clearly Korean, Chinese or Japanese (or UTF-8).
+        detected = _detect(body)
+        if detected not in _WIDE:
+            return body.decode(name), name
+        name = None
+    if name:
         try:
             return _strip_bom(body.decode(name)), name
         except UnicodeDecodeError:
@@ -65,15 +88,21 @@ def decode(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = from_bytes(body[:65536], cp_isolation=None).best()
-    if guess is None:
+    detected = _detect(body)
+    if detected is None:
         raise ParseError("could not tell the character encoding of the document")
-    detected = canonical(guess.encoding) or guess.encoding
     try:
         return _strip_bom(body.decode(detected)), detected
     except UnicodeDecodeError:
         # The sample decoded but the full body does not: keep what decodes, mark the rest visibly.
         return body.decode(detected, errors="replace"), detected
+
+
+def _detect(body: bytes) -> str | None:
+    guess = from_bytes(body[:65536], cp_isolation=None).best()
+    if guess is None:
+        return None
+    return canonical(guess.encoding) or guess.encoding
 
 
 def _match(pattern: re.Pattern[bytes], head: bytes) -> str | None:
