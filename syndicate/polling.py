@@ -233,11 +233,11 @@ def extract(target: str, *, source_id: str | None = None) -> tuple[list[Release]
     body, url, content_type = _load(target)
     source = catalog.get_source(source_id) if source_id else catalog.for_url(url)
     doc = parse_document(body, url=url, content_type=content_type, source=source)
-    if doc.kind == "page" and source is None and doc.releases[0].url:
+    if doc.kind == "page" and source is None:
         # A saved page names its own address (canonical, og:url); a registry source there has selectors.
-        source = catalog.for_url(doc.releases[0].url)
+        source = catalog.for_url(doc.releases[0].url or doc.site_url)
         if source is not None:
-            doc = parse_document(body, url=url or doc.releases[0].url, content_type=content_type, source=source)
+            doc = parse_document(body, url=url, content_type=content_type, source=source)
     if doc.kind != "page" and not doc.releases:
         raise ParseError("the feed has no items")
     return pipeline.preview(doc.releases, source), doc.kind == "page"

@@ -18,7 +18,7 @@ from syndicate.errors import ParseError
 from syndicate.ingest.encoding import decode
 from syndicate.ingest.feed import parse_feed
 from syndicate.ingest.jsonfeed import looks_like_jsonfeed, parse_jsonfeed
-from syndicate.ingest.page import extract_page
+from syndicate.ingest.page import extract_page, load_html, site_url
 from syndicate.model import RawRelease, Source, SourceKind
 
 __all__ = ["Document", "parse_document", "sniff"]
@@ -32,6 +32,8 @@ class Document:
     releases: list[RawRelease] = field(default_factory=list)
     ttl_minutes: int | None = None
     title: str | None = None
+    #: for a page, the address it gives for itself even when that is only its site (to find its source)
+    site_url: str | None = None
 
 
 def sniff(body: bytes, content_type: str = "") -> str:
@@ -66,7 +68,7 @@ def parse_document(
         parsed = parse_feed(body, base_url=url, http_charset=charset, source=source)
         return Document("feed", parsed.releases, parsed.ttl_minutes, parsed.title)
     text, _ = decode(body, charset)
-    return Document("page", [extract_page(text, url, source)])
+    return Document("page", [extract_page(text, url, source)], site_url=site_url(load_html(text)))
 
 
 def _kind(body: bytes, content_type: str, source: Source | None) -> str:

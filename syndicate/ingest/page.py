@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -43,21 +43,37 @@ def load_html(text: str) -> HtmlElement:
         raise ParseError(f"could not read the page: {exc}") from exc
 
 
-def canonical_url(root: HtmlElement) -> str | None:
+def site_url(root: HtmlElement) -> str | None:
+    """The address the page gives for itself (canonical link, og:url), whatever it is."""
     for value in root.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
         if value.strip().startswith("http"):
             return str(value.strip())
     return None
 
 
+def canonical_url(root: HtmlElement) -> str | None:
+    """The page's own address, unless it only names the site (Gangjin's og:url is "…/www" on every page):
+    a release must not claim the home page as its original."""
+    url = site_url(root)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if not parts.query and len([seg for seg in parts.path.split("/") if seg]) <= 1:
+        return None
+    return url
+
+
 def extract_page(text: str, url: str | None = None, source: Source | None = None) -> RawRelease:
     root = load_html(text)
     url = url or canonical_url(root)
+    # Links resolve against the page's address; failing that, against the site it names (right for the
+    # absolute paths boards use for files and images).
+    base = url or site_url(root)
     hint = licence_hint(root)
     selectors = source.selectors if source else None
     title_el = _select(root, selectors.title if selectors else None)
     body_el = _select(root, selectors.body if selectors else None)
-    blocks, images = _body(root, body_el, text, url)
+    blocks, images = _body(root, body_el, text, base)
     title = " ".join(title_el.text_content().split()) if title_el is not None else _generic_title(root, blocks)
     if not title or not blocks:
         raise ParseError("no release found on the page (no title or no text)")
@@ -66,7 +82,7 @@ def extract_page(text: str, url: str | None = None, source: Source | None = None
     region = _select(root, selectors.attachments if selectors else None)
     if region is None:
         region = _container(root, title_el, body_el)
-    attachments = find_attachments(region, url)
+    attachments = find_attachments(region, base)
     paragraphs = [p for p in paragraphs if not _names_a_file(p, attachments)]
     return RawRelease(
         source_id=source.id if source else None,
