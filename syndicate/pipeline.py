@@ -18,16 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import catalog, syndication
+from syndicate import catalog, intake, syndication
 from syndicate.config import get_settings
 from syndicate.credit import apply_credit
 from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound
 from syndicate.model import RawRelease, Release, ReleaseStatus, Source
-from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
-from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
@@ -269,89 +267,16 @@ def settings_languages() -> list[str]:
     return list(get_settings().languages)
 
 
-# --- ingested releases: dedupe, versions, places ------------------------------------------------------------
+# --- ingested releases -------------------------------------------------------------------------------------
 
 
 def ingest(source_id: str | None, raws: list[RawRelease]) -> list[Next]:
-    """Store what a source gave: new releases, corrections of known ones (a changed body for the same GUID or
-    URL), and for the same text seen elsewhere (near-duplicate fingerprint) one more place of the release it
-    is. Returns the normalize steps to enqueue after the commit."""
+    """Store what a source gave (new releases, corrections, other places of known ones; see intake.py) and
+    return the normalize steps to enqueue after the commit."""
     source = _source_of(source_id)
-    out: list[Next] = []
-    raws = [raw.model_copy(update={"source_id": raw.source_id or source_id}) for raw in raws]
-    keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
     with session() as s:
-        seen = places.by_identity(s, [identity or f"hash:{digest}" for digest, identity in keys])
-        for raw, (digest, identity) in zip(raws, keys, strict=True):
-            step = _ingest_one(s, raw, source, digest, identity or f"hash:{digest}", seen)
-            if step is not None:
-                out.append(step)
-    return out
-
-
-def _ingest_one(
-    s: Session, raw: RawRelease, source: Source | None, digest: str, identity: str, seen: dict[str, Any]
-) -> Next | None:
-    place = seen.get(identity)
-    if place is not None:
-        place.last_seen_at = utcnow()
-        if place.content_hash == digest:
-            return None
-        place.content_hash = digest
-        row = store.get(s, place.release_id, lock=True)
-        if row.identity != identity or row.retracted_at is not None:
-            return None  # another place's copy changed; the release follows its own source
-        number = store.add_version(s, row, _ingest_record(raw, digest))
-        return Next(STEPS[0], row.id, number)
-    fingerprint = ident.fingerprint(ident.visible_text(raw))
-    twin = _near_duplicate(s, fingerprint)
-    if twin is not None:
-        seen[identity] = places.add(
-            s,
-            release_id=twin,
-            identity=identity,
-            url=raw.url,
-            source_id=raw.source_id,
-            via=raw.via,
-            content_hash=digest,
-        )
-        store.event(
-            s,
-            twin,
-            store.get(s, twin).version,
-            "seen_elsewhere",
-            {"url": raw.url, "source_id": raw.source_id, "via": raw.via},
-        )
-        return None
-    row = store.create(
-        s,
-        raw=_ingest_record(raw, digest),
-        identity=identity,
-        agency_id=source.agency if source else None,
-        language=raw.language or (source.language if source else "ko"),
-        category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
-        source_id=raw.source_id,
-    )
-    row.fingerprint = fingerprint
-    if fingerprint:
-        places.add_bands(s, row.id, ident.bands(fingerprint))
-    seen[identity] = places.add(
-        s, release_id=row.id, identity=identity, url=raw.url, source_id=raw.source_id, via=raw.via, content_hash=digest
-    )
-    return Next(STEPS[0], row.id, 1)
-
-
-def _near_duplicate(s: Session, fingerprint: str | None) -> str | None:
-    if fingerprint is None:
-        return None
-    for release_id, other in places.candidates(s, ident.bands(fingerprint)):
-        if ident.near(fingerprint, other):
-            return release_id
-    return None
-
-
-def _ingest_record(raw: RawRelease, digest: str) -> dict[str, Any]:
-    return {"release": raw.model_dump(mode="json"), "licence": None, "hash": digest}
+        changed = intake.record(s, source_id, raws, source)
+    return [Next(STEPS[0], release_id, version) for release_id, version in changed]
 
 
 def _source_of(source_id: str | None) -> Source | None:
