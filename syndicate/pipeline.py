@@ -270,10 +270,10 @@ def settings_languages() -> list[str]:
 # --- ingested releases -------------------------------------------------------------------------------------
 
 
-def ingest(source_id: str | None, raws: list[RawRelease]) -> list[Next]:
+def ingest(source_id: str | None, raws: list[RawRelease], *, source: Source | None = None) -> list[Next]:
     """Store what a source gave (new releases, corrections, other places of known ones; see intake.py) and
     return the normalize steps to enqueue after the commit."""
-    source = _source_of(source_id)
+    source = source or _source_of(source_id)
     with session() as s:
         changed = intake.record(s, source_id, raws, source)
     return [Next(STEPS[0], release_id, version) for release_id, version in changed]

@@ -82,7 +82,7 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
             status = "not_modified" if result.not_modified else "unchanged"
             return _succeeded(source, result, now, status, digest, _Seen([]), [])
         seen = _read(source, result, http)
-        steps = pipeline.ingest(source.id, seen.raws)
+        steps = pipeline.ingest(source.id, seen.raws, source=source)
         return _succeeded(source, result, now, "ok", digest, seen, steps)
     except DBAPIError:
         raise  # the database is the task's problem (retried), not the source's

@@ -5,9 +5,12 @@ near-duplicate fingerprint for "the same text from somewhere else".
   default port, fragment and tracking parameters dropped, query sorted).
 - Content hash: SHA-256 of title, subtitle and body as found; a new hash for the same identity is a correction.
 - Fingerprint: a 64-bit SimHash over character 4-shingles of the visible text (letters and digits only,
-  case-folded, NFKC), so reformatting, a dateline or a credit line moves only a few bits. Two releases are
-  near-duplicates within ``NEAR_BITS`` (7). ``bands`` splits a fingerprint into 8 bytes: two fingerprints within 7
-  bits share at least one band, so candidates are found by exact band lookups, then checked.
+  case-folded, NFKC, short bracketed asides left out), so reformatting, a dateline or a credit line moves only
+  a few bits. Two releases are near-duplicates within ``NEAR_BITS`` (6).
+- Bands: every pair of the fingerprint's 8 bytes, as a key (28 keys). Two fingerprints within 6 bits differ in
+  at most 6 bytes, so they share at least two whole bytes and hence one pair key: exact key lookups find every
+  near pair, and a random release shares a key with probability about 28/65536, so the candidates to check
+  stay few as the store grows.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import html
 import re
 import unicodedata
 import zlib
+from itertools import combinations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
 from syndicate.model import RawRelease
 
-NEAR_BITS = 7
+NEAR_BITS = 6
 SHINGLE = 4
 _MAX_TEXT = 4000
 _TAGS = re.compile(r"<[^>]+>")
@@ -92,5 +96,6 @@ def near(a: str | None, b: str | None, bits: int = NEAR_BITS) -> bool:
 
 
 def bands(fp: str) -> list[str]:
-    """``"<position><byte>"`` keys, one per byte of the fingerprint."""
-    return [f"{i}{fp[2 * i : 2 * i + 2]}" for i in range(8)]
+    """``"<i><j><byte i><byte j>"`` for every pair of byte positions i < j (6 hex-ish characters each)."""
+    parts = [fp[2 * i : 2 * i + 2] for i in range(8)]
+    return [f"{i}{j}{parts[i]}{parts[j]}" for i, j in combinations(range(8), 2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
@@ -60,18 +60,16 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
 
 
 def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
-    for band in set(bands):
-        s.add(FingerprintBandRow(band=band, release_id=release_id))
+    s.execute(insert(FingerprintBandRow), [{"band": band, "release_id": release_id} for band in set(bands)])
 
 
 def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
-    """(release id, fingerprint) of every release sharing a band."""
+    """(release id, fingerprint) of every release sharing a band (rarely more than a handful)."""
     if not bands:
         return []
-    stmt = (
-        select(ReleaseRow.id, ReleaseRow.fingerprint)
-        .join(FingerprintBandRow, FingerprintBandRow.release_id == ReleaseRow.id)
-        .where(FingerprintBandRow.band.in_(bands))
-        .distinct()
-    )
-    return [(rid, fp) for rid, fp in s.execute(stmt).all()]
+    ids = s.scalars(select(FingerprintBandRow.release_id).where(FingerprintBandRow.band.in_(bands)).distinct()).all()
+    if not ids:
+        return []
+    return [
+        (rid, fp) for rid, fp in s.execute(select(ReleaseRow.id, ReleaseRow.fingerprint).where(ReleaseRow.id.in_(ids)))
+    ]

@@ -214,8 +214,8 @@ class ReleasePlaceRow(Base):
 
 
 class FingerprintBandRow(Base):
-    """One byte of a release's SimHash fingerprint, for finding near-duplicates by exact lookups."""
+    """A pair of bytes of a release's SimHash fingerprint, for finding near-duplicates by exact lookups."""
 
     __tablename__ = "fingerprint_bands"
-    band: Mapped[str] = mapped_column(String(4), primary_key=True)
+    band: Mapped[str] = mapped_column(String(8), primary_key=True)
     release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)

@@ -59,7 +59,11 @@ def test_an_outlet_copy_is_near_and_other_releases_are_far() -> None:
 
 def test_bands_find_every_near_pair() -> None:
     a = fingerprint(NAJU[0]) or ""
-    flipped = f"{int(a, 16) ^ 0b1000_0001_0000_0000_0100_0000_0010_0000_0001_0000_0000_1000_0000_0000_0100:016x}"
-    assert distance(a, flipped) == NEAR_BITS
-    assert set(bands(a)) & set(bands(flipped))
+    # The worst case: NEAR_BITS bits flipped, each in a different byte.
+    for skip in itertools.combinations(range(8), 8 - NEAR_BITS):
+        mask = sum(1 << (8 * byte + byte % 8) for byte in range(8) if byte not in skip)
+        flipped = f"{int(a, 16) ^ mask:016x}"
+        assert distance(a, flipped) == NEAR_BITS
+        assert set(bands(a)) & set(bands(flipped)), skip
+    assert len(bands(a)) == 28
     assert fingerprint("짧다") is None

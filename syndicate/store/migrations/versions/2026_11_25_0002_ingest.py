@@ -54,7 +54,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_release_places_release_id"), ["release_id"], unique=False)
     op.create_table(
         "fingerprint_bands",
-        sa.Column("band", sa.String(length=4), nullable=False),
+        sa.Column("band", sa.String(length=8), nullable=False),
         sa.Column("release_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(["release_id"], ["releases.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("band", "release_id"),
