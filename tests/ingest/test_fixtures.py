@@ -33,30 +33,30 @@ def test_no_mojibake_no_active_content(path: Path) -> None:
             assert bad not in html, (bad, html[:300])
 
 
+#: sha256 prefixes of the shared corpus files (../shared/corpus/README.md) our copies must match byte for byte.
+CORPUS_SHA256 = {
+    "page_seoul_wordpress_kogl4.html": "3f6707df0285e3b7",
+    "page_gangjin_board_detail.html": "85ed1c658393d423",
+    "page_damyang_no_doctype_hwp.html": "946599202af2405e",
+    "page_shinan_table_layout.html": "9d4b0885824257ff",
+    "feed_euckr_undeclared.xml": "5fd085d61c543713",
+    "feed_nasa_rss2_zone_names.xml": "ae377a3536afaa84",
+    "feed_nws_atom_blank_line_before_prolog.xml": "909eee2d49036a7d",
+    "jsonfeed_escaped_uris.json": "3174c6018f1ce357",
+    "board_korea_kr_list.html": "28737e1f64b0c3f7",
+    "board_gangjin_list.html": "b12999057455e828",
+    "board_wando_list_noisy.html": "b5dbc1728f895ae4",
+}
+
+
 def test_every_case_has_an_expected_file_and_the_corpus_copies_are_byte_identical() -> None:
-    for path in CASES:
-        assert expected_path(path).is_file(), path
-    corpus = Path("/work/shared/corpus")
-    if not corpus.is_dir():
-        pytest.skip("the shared corpus is not on this machine")
     from hashlib import sha256
 
-    copies = {
-        "page_seoul_wordpress_kogl4.html": "kr-seoul-news-detail.html",
-        "page_gangjin_board_detail.html": "kr-gangjin-pressrelease-detail.html",
-        "page_damyang_no_doctype_hwp.html": "kr-damyang-pressrelease-detail.html",
-        "page_shinan_table_layout.html": "kr-shinan-pressrelease.html",
-        "feed_euckr_undeclared.xml": "kr-euckr-undeclared-blog-rss.xml",
-        "feed_nasa_rss2_zone_names.xml": "us-nasa-breaking-news-rss-2018.xml",
-        "feed_nws_atom_blank_line_before_prolog.xml": "us-nws-alerts-atom-2012.xml",
-        "jsonfeed_escaped_uris.json": "ref-jsonfeed-1.1-lukedorny.json",
-        "board_korea_kr_list.html": "kr-korea-kr-pressrelease-list.html",
-        "board_gangjin_list.html": "kr-gangjin-pressrelease-list.html",
-        "board_wando_list_noisy.html": "kr-wando-pressrelease-list.html",
-    }
+    for path in CASES:
+        assert expected_path(path).is_file(), path
     fixtures = CASES[0].parent
-    for ours, theirs in copies.items():
-        assert sha256((fixtures / ours).read_bytes()).digest() == sha256((corpus / theirs).read_bytes()).digest()
+    for name, prefix in CORPUS_SHA256.items():
+        assert sha256((fixtures / name).read_bytes()).hexdigest().startswith(prefix), name
 
 
 def test_page_content_in_detail() -> None:
