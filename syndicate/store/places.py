@@ -60,14 +60,18 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
 
 
 def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
-    s.execute(insert(FingerprintBandRow), [{"band": band, "release_id": release_id} for band in set(bands)])
+    # Core insert (one executemany), not 28 ORM objects: the band rows are write-only.
+    s.execute(insert(FingerprintBandRow.__table__), [{"band": band, "release_id": release_id} for band in set(bands)])
 
 
 def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
     """(release id, fingerprint) of every release sharing a band (rarely more than a handful)."""
     if not bands:
         return []
-    ids = s.scalars(select(FingerprintBandRow.release_id).where(FingerprintBandRow.band.in_(bands)).distinct()).all()
+    with s.no_autoflush:  # bands are inserted by Core right away; pending ORM rows are not needed here
+        ids = s.scalars(
+            select(FingerprintBandRow.release_id).where(FingerprintBandRow.band.in_(bands)).distinct()
+        ).all()
     if not ids:
         return []
     return [
