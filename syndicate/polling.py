@@ -117,7 +117,7 @@ def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
         except (InputError, SyndicateError) as exc:
             if isinstance(exc, Retriable):
                 raise  # the site is asking us to stop: back off the whole source
-            log.warning("board page skipped", extra={"source_id": source.id, "url": url, "error": exc.code})
+            log.warning("board page %s skipped", url, extra={"source_id": source.id, "error": exc.code})
     if links and not raws and len(known) < len(links):
         raise ParseError(f"none of the {len(links) - len(known)} new posts on the board could be read")
     return _Seen(raws)
@@ -147,7 +147,7 @@ def _succeeded(
         state.items_seen += len(seen.raws)
         state.next_poll_at = now + timedelta(seconds=wait)
         next_at = state.next_poll_at
-    log.info("polled", extra={"source_id": source.id, "status": status, "new": len(steps), "stage": "ingest"})
+    log.info("polled: %d new", len(steps), extra={"source_id": source.id, "status": status, "stage": "ingest"})
     return PollResult(source.id, status, len(steps), None, next_at, steps)
 
 
@@ -163,7 +163,9 @@ def _failed(source: Source, now: datetime, exc: SyndicateError) -> PollResult:
         )
         state.next_poll_at = now + timedelta(seconds=delay)
         next_at, count = state.next_poll_at, state.consecutive_errors
-    log.warning("poll error", extra={"source_id": source.id, "error": exc.code, "consecutive": count})
+    log.warning(
+        "poll failed %d time(s) in a row", count, extra={"source_id": source.id, "error": exc.code, "stage": "ingest"}
+    )
     return PollResult(source.id, "error", 0, f"{exc.code}: {exc}", next_at, [])
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
@@ -59,9 +60,12 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
     ).all()
 
 
+FINGERPRINT_BANDS = cast(Table, FingerprintBandRow.__table__)
+
+
 def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
     # Core insert (one executemany), not 28 ORM objects: the band rows are write-only.
-    s.execute(insert(FingerprintBandRow.__table__), [{"band": band, "release_id": release_id} for band in set(bands)])
+    s.execute(insert(FINGERPRINT_BANDS), [{"band": band, "release_id": release_id} for band in set(bands)])
 
 
 def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
