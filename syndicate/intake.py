@@ -55,8 +55,8 @@ def _one(
         language=raw.language or (source.language if source else "ko"),
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
+        fingerprint=fingerprint,
     )
-    row.fingerprint = fingerprint
     if fingerprint:
         places.add_bands(s, row.id, ident.bands(fingerprint))
     seen[identity] = _place(s, row.id, identity, raw, digest)

@@ -19,7 +19,6 @@ import hashlib
 import html
 import re
 import unicodedata
-import zlib
 from itertools import combinations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -36,7 +35,6 @@ _TAGS = re.compile(r"<[^>]+>")
 _ASIDES = re.compile(r"[(\[【〔<][^()\[\]【】〔〕<>]{0,40}[)\]】〕>]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|from)$", re.I)
-_SHIFTS = np.arange(64, dtype=np.uint64)
 
 
 def canonical_url(url: str) -> str:
@@ -70,21 +68,32 @@ def visible_text(raw: RawRelease) -> str:
 
 def fingerprint(text: str) -> str | None:
     """64-bit SimHash as 16 hex digits; None for text too short to say anything."""
-    text = _ASIDES.sub("", unicodedata.normalize("NFKC", text))
-    folded = _NOT_WORD.sub("", text.casefold())[:_MAX_TEXT]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    folded = _NOT_WORD.sub("", _ASIDES.sub("", text).casefold())[:_MAX_TEXT]
     if len(folded) < SHINGLE * 2:
         return None
-    shingles = {folded[i : i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
-    # Two CRC-32s with different seeds make a 64-bit shingle hash: stable across processes (unlike hash())
-    # and several times faster than a cryptographic digest, which a fingerprint does not need.
-    encoded = [shingle.encode() for shingle in shingles]
-    hashes = (np.fromiter((zlib.crc32(b) for b in encoded), dtype=np.uint64, count=len(encoded)) << np.uint64(32)) | (
-        np.fromiter((zlib.crc32(b, 0x9E3779B9) for b in encoded), dtype=np.uint64, count=len(encoded))
-    )
-    ones = ((hashes[:, None] >> _SHIFTS) & np.uint64(1)).sum(axis=0)
-    bits = ones * 2 > len(shingles)
-    value = int(sum(1 << i for i in range(64) if bits[i]))
+    hashes = np.unique(_shingle_hashes(folded))
+    # Bit i of every hash, counted: bit i of the fingerprint is set when most shingles have it set.
+    ones = np.unpackbits(hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").sum(axis=0)
+    value = int(np.packbits(ones * 2 > len(hashes), bitorder="little").view("<u8")[0])
     return f"{value:016x}"
+
+
+def _shingle_hashes(folded: str) -> np.ndarray:
+    """A 64-bit hash of every run of SHINGLE characters, all at once: the code points are combined into one
+    number per shingle, then scrambled with the SplitMix64 finalizer so every output bit depends on every
+    character. Stable across processes and versions (unlike hash()), and no Python loop per shingle."""
+    points = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(points) - SHINGLE + 1
+    with np.errstate(over="ignore"):
+        mixed = np.zeros(count, dtype=np.uint64)
+        for offset in range(SHINGLE):
+            mixed = mixed * np.uint64(0x100000001B3) + points[offset : offset + count]
+        mixed = mixed + np.uint64(0x9E3779B97F4A7C15)
+        mixed = (mixed ^ (mixed >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return mixed ^ (mixed >> np.uint64(31))
 
 
 def distance(a: str, b: str) -> int:
