@@ -6,6 +6,8 @@ the same text seen somewhere else.
 - New identity whose text is a near-duplicate (SimHash within NEAR_BITS) of a stored release: one more place
   of that release (the outlet's page of an agency's release), with the outlet kept as ``via``.
 - Otherwise a new release, with its fingerprint and its first place.
+
+HTML bodies are sanitized (allow-list) before anything is hashed or stored.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from syndicate.model import RawRelease, Source
 from syndicate.normalize import identity as ident
+from syndicate.normalize.sanitize import sanitize_html
 from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store.tables import ReleasePlaceRow, utcnow
@@ -23,7 +26,7 @@ from syndicate.store.tables import ReleasePlaceRow, utcnow
 
 def record(s: Session, source_id: str | None, raws: list[RawRelease], source: Source | None) -> list[tuple[str, int]]:
     """(release id, version) of every release version to put through the pipeline."""
-    raws = [raw.model_copy(update={"source_id": raw.source_id or source_id}) for raw in raws]
+    raws = [_clean(raw, source_id) for raw in raws]
     keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
     seen = places.by_identity(s, [identity or f"hash:{digest}" for digest, identity in keys])
     out = []
@@ -32,6 +35,13 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
         if changed is not None:
             out.append(changed)
     return out
+
+
+def _clean(raw: RawRelease, source_id: str | None) -> RawRelease:
+    """Nothing unsanitized is stored: the allow-list runs before the raw version is written (and before it is
+    hashed, so a site rotating its tracking scripts does not make corrections out of nothing)."""
+    body = sanitize_html(raw.body, raw.url) if raw.body_is_html else raw.body
+    return raw.model_copy(update={"source_id": raw.source_id or source_id, "body": body})
 
 
 def _one(

@@ -236,3 +236,24 @@ def test_places_are_unique_per_identity(site: Loopback) -> None:
     assert polling.poll("dup-items").new == 1
     with session() as s:
         assert s.scalar(select(func.count()).select_from(ReleasePlaceRow)) == 1
+
+
+def test_nothing_unsanitized_is_stored_and_script_churn_is_not_a_correction(site: Loopback) -> None:
+    def item(script: str) -> bytes:
+        body = (
+            f"<![CDATA[<p onclick='x()'>시는 오늘 발표했다.</p><script>{script}</script><iframe src='//e'></iframe>]]>"
+        )
+        return rss([("s1", "스크립트가 섞인 글", body)])
+
+    site.route("/feed.xml", Answer(200, item("track(1)")))
+    _add("scripted", f"{site.base}/feed.xml")
+    assert polling.poll("scripted").new == 1
+    site.route("/feed.xml", Answer(200, item("track(2)")))
+    assert polling.poll("scripted").new == 0  # only the script changed: not a correction
+    with session() as s:
+        row = release_store.by_identity(s, "guid:scripted:s1")
+        assert row is not None
+        stored = release_store.version(s, row.id, 1).raw["release"]["body"]
+    assert "<p>시는 오늘 발표했다.</p>" in stored
+    for bad in ("script", "track(", "onclick", "iframe"):
+        assert bad not in stored
