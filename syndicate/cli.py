@@ -28,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 sources_app = typer.Typer(help="Sources: the feeds and boards syndicate polls.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+licence_app = typer.Typer(help="Licences: an operator's override for one release.", no_args_is_help=True)
+app.add_typer(licence_app, name="licence")
 
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -318,6 +320,26 @@ def extract(
     releases, is_page = run(target, source_id=source)
     payload = [r.model_dump(mode="json") for r in releases]
     _print_json(payload[0] if is_page else payload)
+
+
+@licence_app.command("set")
+@clean_errors
+def licence_set(
+    licence: Annotated[str, typer.Argument(help="Licence id, e.g. KOGL-1, KOGL-4, CC-BY-4.0, unknown.")],
+    release: Annotated[str, typer.Option(help="The release id.")],
+    note: Annotated[str, typer.Option(help="Why: who decided, on what grounds (recorded).")],
+    by: Annotated[str, typer.Option(help="Who is overriding.")] = "cli",
+    data_dir: DataDir = None,
+) -> None:
+    """Override one release's licence (recorded with the note); credit, the gate and publishing run again.
+    For a whole source, set `licence`, `licence_override = true` and `licence_note` in its feeds/sources file."""
+    from syndicate import pipeline
+    from workers.tasks.pipeline import enqueue
+
+    _use_data_dir(data_dir)
+    steps = pipeline.override_licence(release, licence, note=note, by=by)
+    enqueue(steps)
+    err.print(f"release {release}: licence {licence} recorded; re-running: {', '.join(n.step for n in steps) or '-'}")
 
 
 # --- one stage by hand ----------------------------------------------------------------------------------------
