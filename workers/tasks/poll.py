@@ -34,7 +34,10 @@ def source_lock(source_id: str) -> Iterator[bool]:
             yield got
         finally:
             if got:
-                lock.release()
+                try:
+                    lock.release()
+                except redis.exceptions.LockError:
+                    log.warning("poll lock had expired", extra={"source_id": source_id})
             client.close()
         return
     # Without Redis (the filesystem broker of a one-machine install) every worker shares the data folder.
