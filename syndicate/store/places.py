@@ -68,6 +68,25 @@ def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
     s.execute(insert(FINGERPRINT_BANDS), [{"band": band, "release_id": release_id} for band in set(bands)])
 
 
+def by_band(s: Session, bands: set[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """band → (release id, fingerprint) of the stored releases having it: the near-duplicate candidates of a
+    whole poll's new items in one query (chunked to stay under every backend's parameter limit)."""
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    ordered = sorted(bands)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        with s.no_autoflush:
+            rows = s.execute(
+                select(FingerprintBandRow.band, ReleaseRow.id, ReleaseRow.fingerprint)
+                .join(ReleaseRow, ReleaseRow.id == FingerprintBandRow.release_id)
+                .where(FingerprintBandRow.band.in_(chunk))
+                .order_by(ReleaseRow.id)
+            )
+            for band, release_id, fp in rows:
+                found.setdefault(band, []).append((release_id, fp))
+    return found
+
+
 def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
     """(release id, fingerprint) of every release sharing a band (rarely more than a handful)."""
     if not bands:
