@@ -196,7 +196,10 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
     with _server(versions, items) as base:
         upgrade_and_sync()
         catalog.add_runtime(
-            [Source(id=f"bench-{i}", agency="naju", url=f"{base}/{i}.xml", interval_minutes=30) for i in range(feed_count)]
+            [
+                Source(id=f"bench-{i}", agency="naju", url=f"{base}/{i}.xml", interval_minutes=30)
+                for i in range(feed_count)
+            ]
         )
         client = make_client(get_settings())
         unchanged_cpu: list[float] = []

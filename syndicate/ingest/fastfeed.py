@@ -33,7 +33,9 @@ _RSS_FIELDS = {"title", "link", "guid", "description", "pubDate", "category", "e
 _IGNORED = {"comments", f"{_DC}identifier"}
 #: HTML that feedparser's HTML pass gives back unchanged: text without & < >, and bare lower-case tags that
 #: are not void elements (those it rewrites as <br />)
-_UNTOUCHED = re.compile(r"(?:[^&<>]|</?(?!(?:br|hr|img|input|meta|link|area|base|col|param|source|wbr)>)[a-z][a-z0-9]*>)*")
+_UNTOUCHED = re.compile(
+    r"(?:[^&<>]|</?(?!(?:br|hr|img|input|meta|link|area|base|col|param|source|wbr)>)[a-z][a-z0-9]*>)*"
+)
 _MARKUP = re.compile(r"[<>&]")
 
 
@@ -67,7 +69,9 @@ def _rss(root: etree._Element, base_url: str | None, source: Source | None) -> F
     if channel is None or _has_lang(root):
         raise _Decline
     language = _language(_text(channel.find("language")), source)
-    feed = FastFeed(title=_plain(channel.find("title")), link=_text(channel.find("link")), ttl=_text(channel.find("ttl")))
+    feed = FastFeed(
+        title=_plain(channel.find("title")), link=_text(channel.find("link")), ttl=_text(channel.find("ttl"))
+    )
     for item in channel.iterfind("item"):
         fields: dict[str, list[etree._Element]] = {}
         for child in item:

@@ -77,7 +77,9 @@ class NewRows:
         return release_id
 
     def event(self, release_id: str, version: int, stage: str, detail: dict[str, Any] | None) -> None:
-        self.events.append({"release_id": release_id, "version": version, "stage": stage, "detail": detail, "at": utcnow()})
+        self.events.append(
+            {"release_id": release_id, "version": version, "stage": stage, "detail": detail, "at": utcnow()}
+        )
 
     def place(
         self,
