@@ -65,10 +65,8 @@ def _source(row: SourceRow) -> Source:
 
 def state(s: Session, source_id: str, *, lock: bool = False) -> SourceStateRow:
     """The polling state of a source, created on first use."""
-    stmt = select(SourceStateRow).where(SourceStateRow.source_id == source_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = s.scalar(stmt)
+    # Session.get: the primary-key lookup SQLAlchemy keeps ready, cheaper than a select() built per call.
+    row = s.get(SourceStateRow, source_id, with_for_update=lock)
     if row is None:
         row = SourceStateRow(source_id=source_id, consecutive_errors=0, items_seen=0, paused=False)
         s.add(row)
