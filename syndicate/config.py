@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     user_agent: str = "syndicate/0.1 (+https://github.com/syndicate; press-release syndication)"
     fetch_connect_timeout: float = 10.0
     fetch_read_timeout: float = 30.0
+    fetch_total_timeout: float = 60.0
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_max_redirects: int = 5
 
