@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     papago_secret_key: SecretStr | None = None
     mymemory_email: str | None = None
     translate_timeout: float = 30.0
+    #: Tries per request before a provider is given up for that call, and the first backoff in seconds.
+    translate_attempts: int = 3
+    translate_backoff: float = 0.5
+    #: Requests in flight per language (each provider's rate limit still applies).
+    translate_concurrency: int = 4
+    #: Translations left pending (every provider failed) are retried after this many seconds, doubling to the max.
+    translate_retry_after: float = 60.0
+    translate_retry_max: float = 3600.0
     #: Summaries: abstractive through the OpenAI-compatible endpoint (extractive is the default and fallback).
     summarizer: str = "extractive"
     summary_sentences: int = 3
