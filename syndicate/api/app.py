@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
-from syndicate.api.routes import feeds, health, releases
+from syndicate.api.routes import feeds, health, releases, translations
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(errors.SyndicateError, _syndicate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(releases.router)
+    app.include_router(translations.router)
     app.include_router(feeds.router)
     app.include_router(health.router)
     templates = Jinja2Templates(directory=str(WEB / "templates"))

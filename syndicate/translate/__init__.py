@@ -1,11 +1,11 @@
 """Translate: a release into one target language, structure kept, official names exact, nothing truncated.
 
-    segments   title, subtitle, each paragraph (a person's approved translation of a segment wins)
-    protect    glossary terms and HTML tags → placeholders (glossary.py)
-    translate  memory, then the provider chain with retries and fallback (chain.py), long segments cut at
-               sentence boundaries to each provider's limit and joined again (segments.py)
-    restore    placeholders → exact target forms; where a provider mangled them, translate the text between
-               the terms piece by piece and insert the terms ourselves
+segments   title, subtitle, each paragraph (a person's approved translation of a segment wins)
+protect    glossary terms and HTML tags → placeholders (glossary.py)
+translate  memory, then the provider chain with retries and fallback (chain.py), long segments cut at
+           sentence boundaries to each provider's limit and joined again (segments.py)
+restore    placeholders → exact target forms; where a provider mangled them, translate the text between
+           the terms piece by piece and insert the terms ourselves
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ __all__ = [
     "detect_language",
     "label",
     "segments_of",
+    "source_language",
     "translate_release",
 ]
 

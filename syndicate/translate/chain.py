@@ -82,7 +82,7 @@ class RetryPolicy:
     max_delay: float = 30.0
 
     def delay(self, attempt: int, error: ProviderUnavailable) -> float:
-        delay = self.backoff * (2**attempt) * (0.5 + random.random())
+        delay = self.backoff * (2**attempt) * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
         if error.retry_after:
             delay = max(delay, error.retry_after)
         return min(delay, self.max_delay)
@@ -120,9 +120,7 @@ class TranslatorChain:
     def names(self) -> list[str]:
         return [p.name for p in self.providers]
 
-    def translate(
-        self, texts: list[str], source: str, target: str, memory: TranslationMemory
-    ) -> ChainResult:
+    def translate(self, texts: list[str], source: str, target: str, memory: TranslationMemory) -> ChainResult:
         results: list[str | None] = [t if not t.strip() else None for t in texts]
         result = ChainResult(texts=[])
         errors: dict[str, str] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import requests
@@ -80,7 +81,7 @@ class DeepTranslatorProvider:
         client = self._call(lambda: self._factory(src, tgt))
         out = []
         for text in segments:
-            answer = self._call(lambda text=text: client.translate(text))
+            answer = self._call(partial(client.translate, text))
             if not isinstance(answer, str):
                 raise ProviderUnavailable(f"{self.name}: answer is not text", provider=self.name)
             out.append(answer)
@@ -93,7 +94,7 @@ class DeepTranslatorProvider:
         def run() -> None:
             try:
                 box["value"] = fn()
-            except BaseException as exc:  # noqa: BLE001 - carried to the caller's thread and mapped there
+            except BaseException as exc:
                 box["error"] = exc
 
         thread = threading.Thread(target=run, name=f"translate-{self.name}", daemon=True)

@@ -113,9 +113,7 @@ def test_long_paragraphs_are_split_under_the_servers_limit_and_nothing_is_lost(p
     big = build_providers(["libre"], settings_for(provider))[0]
     big.max_chars = 20000  # type: ignore[misc]
     with pytest.raises(ProviderUnavailable):
-        translate_release(
-            release(long), "en", TranslatorChain([big], retry=RetryPolicy(1)), GLOSSARY, LocalMemory()
-        )
+        translate_release(release(long), "en", TranslatorChain([big], retry=RetryPolicy(1)), GLOSSARY, LocalMemory())
 
 
 def test_memory_never_sends_a_segment_twice_and_corrections_send_only_changes(provider: LoopbackServer) -> None:
