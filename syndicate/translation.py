@@ -36,6 +36,7 @@ from syndicate.store.tables import ReleaseRow, utcnow
 from syndicate.translate import (
     HUMAN,
     LocalMemory,
+    TranslationMemory,
     TranslatorChain,
     label,
     segments_of,
@@ -67,7 +68,12 @@ def targets_for(release: Release) -> list[str]:
     return [lang for lang in dict.fromkeys(get_settings().languages) if lang != release.language]
 
 
-def translate_languages(release: Release, languages: list[str], chain: TranslatorChain | None = None) -> list[Outcome]:
+def translate_languages(
+    release: Release,
+    languages: list[str],
+    chain: TranslatorChain | None = None,
+    memory: TranslationMemory | None = None,
+) -> list[Outcome]:
     """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error."""
     if not languages:
         return []
@@ -76,7 +82,7 @@ def translate_languages(release: Release, languages: list[str], chain: Translato
     except SyndicateError as exc:
         return [Outcome(lang, error=str(exc)) for lang in languages]
     glossary = from_registry(get_registry())
-    memory = translation_store.StoredMemory()
+    memory = translation_store.StoredMemory() if memory is None else memory
 
     def one(language: str) -> Outcome:
         try:
