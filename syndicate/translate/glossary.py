@@ -39,9 +39,14 @@ class Masked:
     tags: frozenset[int] = field(default_factory=frozenset)
 
     def restore(self, translated: str) -> str | None:
-        """The translation with every placeholder replaced, or None when the placeholders did not survive."""
-        found = sorted(int(n) for n in _FOUND.findall(translated))
-        if found != list(range(len(self.slots))):
+        """The translation with every placeholder replaced, or None when the placeholders did not survive
+        (dropped, duplicated, invented, or HTML tags out of their order)."""
+        order = [int(n) for n in _FOUND.findall(translated)]
+        if sorted(order) != list(range(len(self.slots))):
+            return None
+        # Terms may move with the sentence; tags may not (a reordered </b><b> is broken markup).
+        tag_order = [n for n in order if n in self.tags]
+        if tag_order != sorted(tag_order):
             return None
         return _FOUND.sub(lambda m: self.slots[int(m.group(1))], translated)
 
@@ -49,7 +54,9 @@ class Masked:
         """The text between placeholders (len(slots) + 1 pieces), for the piece-by-piece fallback."""
         parts = _FOUND.split(self.text)[0::2]
         if source == "ko":
-            parts = [parts[0], *(_PARTICLE.sub("", p) for p in parts[1:])]
+            # A particle right after a term belongs to the term (whose exact form we insert); after a tag it
+            # belongs to the word inside the tag and stays.
+            parts = [parts[0], *(p if i in self.tags else _PARTICLE.sub("", p) for i, p in enumerate(parts[1:]))]
         return parts
 
     def join(self, translated_pieces: list[str], target: str) -> str:

@@ -3,6 +3,7 @@ against a loopback server: retries, fallback, timeouts, the 5,000-character limi
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -11,6 +12,8 @@ from syndicate.config import Settings
 from syndicate.errors import ProviderUnavailable
 from syndicate.model import Release
 from syndicate.translate import Glossary, LocalMemory, RetryPolicy, TranslatorChain, translate_release
+from syndicate.translate.base import detect_language
+from syndicate.translate.chain import limiter_for
 from syndicate.translate.providers import build_providers, chain_from_settings
 from tests.translate.loopback import LoopbackServer
 
@@ -133,3 +136,27 @@ def test_memory_never_sends_a_segment_twice_and_corrections_send_only_changes(pr
 def test_settings_build_the_chain(provider: LoopbackServer) -> None:
     names = chain_from_settings(settings_for(provider, translators=["libre", "openai", "google"])).names
     assert names == ["libre", "openai", "google"]
+
+
+def test_html_keeps_its_tags(provider: LoopbackServer) -> None:
+    html = '<p>인천광역시는 <a href="https://www.incheon.go.kr/">누리집</a>에서 <b>발표했다</b>.</p>'
+    out = translate_release(release(html), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert re.findall(r"<[^>]+>", out.paragraphs[0]) == re.findall(r"<[^>]+>", html)
+    assert not any("<" in sent for sent in provider.state.received)  # tags never reach the provider
+
+
+def test_the_rate_limit_is_respected(provider: LoopbackServer) -> None:
+    translators = chain(provider, ["libre"], concurrency=4)
+    translators.rates["libre"] = 10.0
+    limiter_for("libre", 10.0)._tokens = 0  # start with an empty bucket
+    started = time.monotonic()
+    translate_release(release(*[f"{i}번째 문단." for i in range(8)]), "en", translators, GLOSSARY, LocalMemory())
+    assert provider.state.total == 10
+    assert time.monotonic() - started >= 0.9  # 10 requests at 10/s from an empty bucket
+
+
+def test_source_language_is_detected() -> None:
+    assert detect_language("인천광역시는 25일 청년 일자리 계획을 발표했다") == "ko"
+    assert detect_language("Incheon announced its youth jobs plan on the 25th") == "en"
+    assert detect_language("仁川広域市は25日に発表した") == "ja"
+    assert detect_language("仁川广域市宣布了青年就业计划") == "zh-CN"
