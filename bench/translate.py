@@ -8,7 +8,8 @@ worker processes would. Each release is title + one paragraph (two segments; not
 
 The ideal is what the concurrency allows if every request took exactly the provider's 200 ms and nothing
 else cost time: per release, ceil(segments / concurrency) rounds of 200 ms (the languages run side by side),
-times ``--workers`` releases at a time. The ratio is measured / ideal.
+times ``--workers`` releases at a time, and no more than the rate limit (``--rate`` requests/s) lets through.
+The ratio is measured / ideal.
 
     python bench/translate.py [--quick] [--workers 2] [--concurrency 4] [--latency 0.2] [--rate 1000]
 """
@@ -73,7 +74,11 @@ def main() -> None:
     runs = 1 if args.quick else 3
     segments = [len(segments_of(r)) for r in releases]
     rounds = sum(math.ceil(n / args.concurrency) for n in segments)
-    ideal_seconds = rounds * args.latency / args.workers
+    concurrency_seconds = rounds * args.latency / args.workers
+    # The provider's rate limit caps it too: one request per segment per language, after a burst of rate tokens.
+    requests = len(LANGUAGES) * sum(segments)
+    rate_seconds = max(requests - max(1, int(args.rate)), 0) / args.rate
+    ideal_seconds = max(concurrency_seconds, rate_seconds)
     ideal_per_minute = len(releases) / ideal_seconds * 60 if ideal_seconds else float("inf")
 
     server = LoopbackServer().start()

@@ -238,4 +238,18 @@ def chain_from_settings(settings: Settings, names: list[str] | None = None) -> T
         build_providers(names or list(settings.translators), settings),
         retry=RetryPolicy(attempts=max(1, settings.translate_attempts), backoff=settings.translate_backoff),
         concurrency=settings.translate_concurrency,
+        rates=_rates(settings.translate_rates),
     )
+
+
+def _rates(entries: list[str]) -> dict[str, float]:
+    out = {}
+    for entry in entries:
+        name, _, value = entry.partition("=")
+        try:
+            out[name.strip().lower()] = float(value)
+        except ValueError as exc:
+            raise ConfigError(f"SYNDICATE_TRANSLATE_RATES: expected name=requests_per_second, got {entry!r}") from exc
+        if out[name.strip().lower()] <= 0:
+            raise ConfigError(f"SYNDICATE_TRANSLATE_RATES: {entry!r} must be above 0")
+    return out

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from syndicate.config import Settings
-from syndicate.errors import ProviderUnavailable
+from syndicate.errors import ConfigError, ProviderUnavailable
 from syndicate.model import Release
 from syndicate.translate import Glossary, LocalMemory, RetryPolicy, TranslatorChain, translate_release
 from syndicate.translate.base import detect_language
@@ -160,3 +160,10 @@ def test_source_language_is_detected() -> None:
     assert detect_language("Incheon announced its youth jobs plan on the 25th") == "en"
     assert detect_language("仁川広域市は25日に発表した") == "ja"
     assert detect_language("仁川广域市宣布了青年就业计划") == "zh-CN"
+
+
+def test_rates_come_from_settings(provider: LoopbackServer) -> None:
+    built = chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=50", "google=2"]))
+    assert built.rates["libre"] == 50.0 and built.rates["google"] == 2.0
+    with pytest.raises(ConfigError, match="SYNDICATE_TRANSLATE_RATES"):
+        chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=fast"]))
