@@ -38,6 +38,8 @@ class State:
         self.limit = 5000
         self.mangle = False
         self.garbage = False
+        #: target languages this provider answers 500 for, every time
+        self.broken_targets: set[str] = set()
 
     def fail(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -50,6 +52,7 @@ class State:
             self.received.clear()
             self.failures.clear()
         self.delay, self.limit, self.mangle, self.garbage = 0.0, 5000, False, False
+        self.broken_targets = set()
 
     @property
     def total(self) -> int:
@@ -91,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 params.update({k: v[0] for k, v in parse_qs(body.decode()).items()})
         text, target = params.get("q", ""), params.get("target", "en")
+        if target in self.server.state.broken_targets:
+            self._send(500, {"error": "injected for this target"})
+            return
         answer = self._translate(text, target)
         if answer is None:
             self._send(400, {"error": f"Invalid request: request ({len(text)}) exceeds text limit"})

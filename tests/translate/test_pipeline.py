@@ -143,3 +143,15 @@ def test_a_correction_resends_only_changed_segments_and_keeps_the_reviewed_text(
     assert en.paragraphs[0] == "Incheon Metropolitan City announced its youth jobs plan on the 25th."
     assert en.paragraphs[1].startswith("en:")
     assert en.review == "machine"  # part of it is the machine's again, so it is labelled
+
+
+def test_one_languages_failure_does_not_block_the_others(configured: LoopbackServer) -> None:
+    configured.state.broken_targets = {"ja"}
+    release_id = submit()
+    run(release_id)
+    with session() as s:
+        rows = {t.language: t for t in translation_store.for_release(s, release_id)}
+    assert rows["en"].pending is False and rows["ja"].pending is True
+    assert "500" in (rows["ja"].error or "") or "server error" in (rows["ja"].error or "")
+    assert len(feed("en").entries) == 1
+    assert feed("ja").entries == []
