@@ -155,3 +155,22 @@ def test_one_languages_failure_does_not_block_the_others(configured: LoopbackSer
     assert "500" in (rows["ja"].error or "") or "server error" in (rows["ja"].error or "")
     assert len(feed("en").entries) == 1
     assert feed("ja").entries == []
+
+
+def test_pending_retries_back_off(configured: LoopbackServer) -> None:
+    configured.state.fail(500, times=10_000)
+    release_id = submit()
+    run(release_id)
+
+    def state() -> tuple[int, object]:
+        with session() as s:
+            row = translation_store.get(s, release_id, "en")
+            assert row is not None and row.pending
+            return row.attempts, row.next_attempt_at
+
+    attempts, first = state()
+    assert attempts == 1
+    assert pipeline.retry_translations(utcnow() + timedelta(hours=2)) == []
+    attempts, second = state()
+    assert attempts == 2
+    assert second > first + timedelta(seconds=60)  # type: ignore[operator]
