@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from syndicate import syndication
 from syndicate.config import get_settings
-from syndicate.credit import gate
+from syndicate.credit import allowed, gate
 from syndicate.errors import InputError, LicenceForbids, SyndicateError
 from syndicate.model import Release, ReviewState, Translation
 from syndicate.registry import get_registry
@@ -104,17 +104,21 @@ def prepare(release_id: str, version: int, due: Callable[[str], bool] = lambda s
         if version != row.version or row.retracted_at is not None or ver.content is None or not due(ver.stage):
             return None
         release = Release.model_validate(ver.content)
-    decision = gate(release.credit.licence, "translate")
-    if not decision.allowed:
-        return Work(forbidden=decision.reason)
+        verdict = row.gate
+    if not allowed(verdict, "translate"):
+        # The licence gate's answer (the gate step ran before us); no answer at all means no (fail closed).
+        entry = (verdict or {}).get("translate") or {}
+        return Work(forbidden=str(entry.get("reason") or "no licence gate recorded"))
     return Work(outcomes=translate_languages(release, targets_for(release)))
 
 
 def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:
     """Store what ``prepare`` produced, in the step's transaction."""
     if work.forbidden is not None:
+        # A correction or an operator may have changed the licence: earlier translations must go too.
         removed = translation_store.remove(s, row.id)
-        store.event(s, row.id, version, "translation_skipped", {"reason": work.forbidden, "removed": removed})
+        if removed:
+            store.event(s, row.id, version, "translations_removed", {"reason": work.forbidden, "count": removed})
         return
     for outcome in work.outcomes:
         if outcome.translation is not None:
@@ -164,7 +168,7 @@ def _retry_one(release_id: str, language: str) -> list[str]:
         row = store.get(s, release_id)
         version = row.version
         content = store.version(s, release_id, version).content
-    if row.retracted_at is not None or content is None:
+    if row.retracted_at is not None or content is None or not allowed(row.gate, "translate"):
         with session() as s:
             translation_store.remove_language(s, release_id, language)
         return []

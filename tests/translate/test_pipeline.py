@@ -102,7 +102,7 @@ def test_a_licence_without_derivatives_is_not_translated(configured: LoopbackSer
     release_id = submit(licence="KOGL-4")
     run(release_id)
     assert configured.state.total == 0
-    assert "translation_skipped" in stages(release_id)
+    assert "licence_refused" in stages(release_id)
     assert feed("en").entries == []
     assert len(feed("ko").entries) == 1
 
