@@ -74,8 +74,8 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
     # releases and the source's new state together.
     with session() as s:
         source = catalog.get_source(source_id, s)
-        state = source_store.state(s, source_id)
-        etag, modified, body_hash = state.etag, state.last_modified, state.body_hash
+        known = source_store.validators(s, source_id)
+        etag, modified, body_hash = known.etag, known.last_modified, known.body_hash
     own = client is None
     http = client or make_client(settings)
     try:
@@ -84,11 +84,11 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
         if result.not_modified or digest == body_hash:
             status = "not_modified" if result.not_modified else "unchanged"
             with session() as s:
-                return _succeeded(s, source, result, now, status, digest, _Seen([]), [])
+                return _succeeded(s, source, result, now, status, digest, _Seen([]), [], known.interval_seconds)
         seen = _read(source, result, http)
         with session() as s:
             steps = pipeline.ingest(source.id, seen.raws, source=source, s=s)
-            return _succeeded(s, source, result, now, "ok", digest, seen, steps)
+            return _succeeded(s, source, result, now, "ok", digest, seen, steps, known.interval_seconds)
     except DBAPIError:
         raise  # the database is the task's problem (retried), not the source's
     except SyndicateError as exc:
@@ -137,21 +137,26 @@ def _succeeded(
     digest: str | None,
     seen: _Seen,
     steps: list[pipeline.Next],
+    previous_interval: int | None,
 ) -> PollResult:
     base = source.interval_minutes * 60
     published = [d for d in (parse_date(r.published, r.timezone) for r in seen.raws) if d is not None]
-    state = source_store.state(s, source.id, lock=True)
-    interval = timing.adapt(base, state.interval_seconds, published, len(steps))
+    interval = timing.adapt(base, previous_interval, published, len(steps))
     wait = timing.polite(interval, ttl_minutes=seen.ttl_minutes, fresh_for=result.fresh_for(now))
+    next_at = now + timedelta(seconds=wait)
+    values: dict[str, Any] = {
+        "body_hash": digest,
+        "interval_seconds": interval,
+        "last_poll_at": now,
+        "last_success_at": now,
+        "consecutive_errors": 0,
+        "next_poll_at": next_at,
+    }
     if status == "ok" or not result.not_modified:
-        state.etag, state.last_modified = result.etag, result.last_modified
-    state.body_hash = digest
-    state.interval_seconds = interval
-    state.last_poll_at = state.last_success_at = now
-    state.consecutive_errors = 0
-    state.items_seen += len(seen.raws)
-    state.next_poll_at = now + timedelta(seconds=wait)
-    next_at = state.next_poll_at
+        values.update(etag=result.etag, last_modified=result.last_modified)
+    # One UPDATE of the columns a success sets (a concurrent pause or lease is left alone); the interval it
+    # adapts is the one read before the fetch, as only a poll of this source (leased, so one at a time) sets it.
+    source_store.record_success(s, source.id, len(seen.raws), values)
     log.info("polled: %d new", len(steps), extra={"source_id": source.id, "status": status, "stage": "ingest"})
     return PollResult(source.id, status, len(steps), None, next_at, steps)
 

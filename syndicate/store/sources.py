@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
@@ -72,6 +73,38 @@ def state(s: Session, source_id: str, *, lock: bool = False) -> SourceStateRow:
         s.add(row)
         s.flush()
     return row
+
+
+class Validators(NamedTuple):
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    interval_seconds: int | None
+
+
+_STATE = cast(Table, SourceStateRow.__table__)
+_VALIDATORS = select(_STATE.c.etag, _STATE.c.last_modified, _STATE.c.body_hash, _STATE.c.interval_seconds).where(
+    _STATE.c.source_id == bindparam("source_id")
+)
+
+
+def validators(s: Session, source_id: str) -> Validators:
+    """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
+    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row."""
+    row = s.connection().execute(_VALIDATORS, {"source_id": source_id}).first()
+    if row is None:
+        made = state(s, source_id)
+        return Validators(made.etag, made.last_modified, made.body_hash, made.interval_seconds)
+    return Validators(row[0], row[1], row[2], row[3])
+
+
+def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
+    """A successful poll: one UPDATE (``items_seen`` added in SQL, so nothing is read first)."""
+    s.connection().execute(
+        update(_STATE)
+        .where(_STATE.c.source_id == source_id)
+        .values(items_seen=_STATE.c.items_seen + items_seen, **values)
+    )
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:
