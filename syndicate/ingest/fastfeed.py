@@ -134,7 +134,7 @@ def _release(
         title=_plain(_first(fields, "title")) or "",
         body=body,
         body_is_html=True,
-        published=_plain(_first(fields, "pubDate")),
+        published=_plain(_first(fields, "pubDate")) or None,
         language=language,
         author=None,
         categories=_categories(fields.get("category", [])),
@@ -174,7 +174,7 @@ def _plain(el: etree._Element | None) -> str | None:
 def _url(value: str | None, base_url: str | None) -> str | None:
     if not value:
         return None
-    if not value.lower().startswith(("http://", "https://")) or _MARKUP.search(value):
+    if not value.startswith(("http://", "https://")) or _MARKUP.search(value):  # feedparser: lower-case only
         raise _Decline
     return urljoin(base_url or value, value)
 

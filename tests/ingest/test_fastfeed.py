@@ -73,6 +73,7 @@ ITEM = (
         "<item><title>A</title><guid>https://a.kr/g</guid><description>x</description></item>",  # guid as link
         '<item><title xml:lang="en">A</title><link>https://a.kr/1</link><description>x</description></item>',
         "<item><title>A</title><link>/relative</link><description>x</description></item>",
+        "<item><title>A</title><link>HTTP://A.KR/1</link><description>x</description></item>",
         "<item><title>A</title><link>https://a.kr/1</link><content:encoded xmlns:content="
         '"http://purl.org/rss/1.0/modules/content/">y</content:encoded></item>',
         "<item><title>A</title><link>https://a.kr/1</link><author>a@b.kr (A)</author></item>",
@@ -93,6 +94,7 @@ def test_fast_path_declines_what_feedparser_reads_differently_and_results_still_
         "<![CDATA[<P>Upper</P><p>plain</p>]]>",
         "plain text, no markup",
         "<![CDATA[<p>a &lt; b &gt; c</p>]]>",
+        "",
     ],
 )
 def test_bodies_come_out_as_feedparser_gives_them(description: str) -> None:
@@ -100,6 +102,14 @@ def test_bodies_come_out_as_feedparser_gives_them(description: str) -> None:
     body = ITEM.format(item=item).encode()
     assert parse_fast(body, base_url="https://a.kr/rss", source=SOURCE) is not None
     fast, slow = _both(body, base="https://a.kr/rss")
+    assert fast.releases == slow.releases
+
+
+def test_empty_elements_read_as_feedparser_reads_them() -> None:
+    item = "<item><title></title><link>https://a.kr/1</link><guid></guid><description>x</description><pubDate/></item>"
+    body = ITEM.format(item=item).encode()
+    assert parse_fast(body, base_url="https://a.kr/rss", source=SOURCE) is not None
+    fast, slow = _both(body)
     assert fast.releases == slow.releases
 
 
