@@ -98,13 +98,37 @@ def validators(s: Session, source_id: str) -> Validators:
     return Validators(row[0], row[1], row[2], row[3])
 
 
-def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
-    """A successful poll: one UPDATE (``items_seen`` added in SQL, so nothing is read first)."""
-    s.connection().execute(
+_SUCCESS_COLUMNS = (
+    "body_hash",
+    "interval_seconds",
+    "last_poll_at",
+    "last_success_at",
+    "consecutive_errors",
+    "next_poll_at",
+)
+
+
+def _success_statement(columns: tuple[str, ...]) -> Any:
+    values: dict[str, Any] = {name: bindparam(f"v_{name}", type_=_STATE.c[name].type) for name in columns}
+    return (
         update(_STATE)
-        .where(_STATE.c.source_id == source_id)
-        .values(items_seen=_STATE.c.items_seen + items_seen, **values)
+        .where(_STATE.c.source_id == bindparam("v_source_id"))
+        .values(items_seen=_STATE.c.items_seen + bindparam("v_added"), **values)
     )
+
+
+#: Built once (every poll runs one): with and without new conditional-GET validators.
+_SUCCESS = {
+    False: _success_statement(_SUCCESS_COLUMNS),
+    True: _success_statement((*_SUCCESS_COLUMNS, "etag", "last_modified")),
+}
+
+
+def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
+    """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
+    ``items_seen`` added in SQL so that nothing is read first."""
+    params = {f"v_{name}": value for name, value in values.items()}
+    s.connection().execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:
