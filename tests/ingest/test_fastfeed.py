@@ -119,6 +119,7 @@ def test_fast_path_reads_categories_enclosures_and_dates_as_feedparser() -> None
         "<description><![CDATA[<p>본문 <b>굵게</b></p><p>둘째</p>]]></description>"
         "<pubDate> Thu, 18 Sep 2025 09:00:00 +0900 </pubDate><category>경제</category><category>경제</category>"
         '<category domain="x">복지</category><enclosure url="https://a.kr/f.hwp" length="10" type="application/x-hwp"/>'
+        '<comments>https://a.kr/c</comments><dc:identifier xmlns:dc="http://purl.org/dc/elements/1.1/">X1</dc:identifier>'
         "</item>"
     )
     body = ITEM.format(item=item).encode()
