@@ -9,8 +9,10 @@ identity, near-duplicate fingerprint and dedupe against a SQLite database, healt
 ``--full`` also runs normalize → credit → publish for every new release in this process.
 
 The reference is bare ``feedparser.parse`` on the same bytes of the changed feeds, timed in the same run. Prints
-items/s for both and the ratio (ours / feedparser), medians over the rounds, and the CPU time
-(``time.process_time``) of one poll of an unchanged source (a 304), median over every such poll.
+items/s for both and the ratio (ours / feedparser), medians over the rounds; the same ratio in CPU time
+(``time.process_time``, steadier than wall time on a shared machine, where wall time also counts waiting for a
+core and for the serving process); and the CPU time of one poll of an unchanged source (a 304), median over
+every such poll. ``run(quick)`` returns the figures as bench.common.Result records (bench/run.py).
 
     python bench/ingest.py [--feeds 500] [--items 10] [--rounds 3] [--quick] [--full]
 """
