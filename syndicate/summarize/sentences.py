@@ -1,0 +1,166 @@
+"""Sentences and their content tokens, per language.
+
+Korean goes through kiwipiepy (one morphological analysis gives both the sentence boundaries and the
+morphemes); the Kiwi model takes about a second to load, so it is loaded once per process, on first use.
+English (and other space-separated languages) use rules that respect decimals and common abbreviations;
+Japanese and Chinese split on their full stops and use character bigrams as tokens, which is the usual sound
+choice when no segmenter is at hand.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+#: Content morphemes (Sejong tags as Kiwi uses them): common, proper and bound-free nouns, numerals, foreign
+#: words, Hanja, verb and adjective stems, roots. Particles, endings and punctuation carry no topic.
+KOREAN_CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
+
+_ENGLISH_STOPWORDS = frozenset(
+    "a an the and or but of to in on at for with by from as is are was were be been being it its this that "
+    "these those he she they we you i his her their our your has have had will would shall should can could "
+    "may might do does did not no so than then there here which who whom whose what when where how also said "
+    "says about into over after before more most such".split()
+)
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt no nos vol fig gov gen sen rep rev inc ltd co corp dept est approx vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m".split()
+)
+
+
+@dataclass
+class Sentence:
+    """One sentence: its text, its place in the document, and the tokens similarity is computed on."""
+
+    text: str
+    index: int
+    paragraph: int
+    tokens: list[str] = field(default_factory=list)
+
+
+# --- Korean -------------------------------------------------------------------------------------------------
+
+_kiwi_lock = threading.Lock()
+_kiwi: list[Kiwi] = []
+
+
+def kiwi() -> Kiwi:
+    """The process's Kiwi analyser, built on first use (never at import); threads share one."""
+    if not _kiwi:
+        with _kiwi_lock:
+            if not _kiwi:
+                from kiwipiepy import Kiwi
+
+                _kiwi.append(Kiwi())
+    return _kiwi[0]
+
+
+def korean_tokens(text: str) -> list[str]:
+    """Content morphemes of a Korean text (used by the ROUGE evaluation as well)."""
+    return [_morpheme(t.form, t.tag) for t in kiwi().tokenize(text) if t.tag in KOREAN_CONTENT_TAGS]
+
+
+def _morpheme(form: str, tag: str) -> str:
+    # Verb and adjective stems are lemmas already ("밝히"); lower-case foreign words so "KOGL" == "kogl".
+    return form.lower() if tag == "SL" else form
+
+
+def _korean(paragraph: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for sent in kiwi().split_into_sents(paragraph, return_tokens=True):
+        tokens = [_morpheme(t.form, t.tag) for t in sent.tokens or [] if t.tag in KOREAN_CONTENT_TAGS]
+        out.append((sent.text.strip(), tokens))
+    return out
+
+
+# --- English and other space-separated languages --------------------------------------------------------------
+
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then something that
+# can start a sentence (upper case, digit, opening quote or bracket).
+_EN_BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["“‘(\[]?[A-Z0-9])""")
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+
+
+def _english_split(paragraph: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for match in _EN_BOUNDARY.finditer(paragraph):
+        end = match.end(1)
+        if _ends_with_abbreviation(paragraph[start:end]):
+            continue
+        out.append(paragraph[start:end].strip())
+        start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    if not text.endswith("."):
+        return False
+    last = text.rstrip(".").rsplit(None, 1)[-1].lower() if text.strip(".").strip() else ""
+    # "U.S." → "u.s"; a single capital ("J. Smith") is an initial, not the end of a sentence.
+    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
+
+
+def english_tokens(text: str) -> list[str]:
+    words = (w.lower() for w in _WORD.findall(text))
+    return [w for w in words if w not in _ENGLISH_STOPWORDS]
+
+
+# --- Japanese and Chinese -------------------------------------------------------------------------------------
+
+_CJK_BOUNDARY = re.compile(r"([。！？!?]+[」』）)”’]*)")
+_CJK_SPACE = re.compile(r"\s+")
+
+
+def _cjk_split(paragraph: str) -> list[str]:
+    parts = _CJK_BOUNDARY.split(paragraph)
+    # re.split with a group alternates text and delimiter: glue each delimiter back onto its sentence.
+    out = ["".join(parts[i : i + 2]).strip() for i in range(0, len(parts), 2)]
+    return [s for s in out if s]
+
+
+def cjk_tokens(text: str) -> list[str]:
+    chars = [c for c in _CJK_SPACE.sub("", text) if c.isalnum()]
+    return [a + b for a, b in zip(chars, chars[1:], strict=False)] or chars
+
+
+# --- one entry point ------------------------------------------------------------------------------------------
+
+
+def split_sentences(paragraphs: list[str], language: str) -> list[Sentence]:
+    """Every sentence of the paragraphs, in document order, with its content tokens."""
+    lang = language.split("-")[0].lower()
+    sentences: list[Sentence] = []
+    for p_index, paragraph in enumerate(paragraphs):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        for text, tokens in _split_one(paragraph, lang):
+            sentences.append(Sentence(text=text, index=len(sentences), paragraph=p_index, tokens=tokens))
+    return sentences
+
+
+def _split_one(paragraph: str, lang: str) -> list[tuple[str, list[str]]]:
+    if lang == "ko":
+        return _korean(paragraph)
+    if lang in ("ja", "zh"):
+        return [(s, cjk_tokens(s)) for s in _cjk_split(paragraph)]
+    return [(s, english_tokens(s)) for s in _english_split(paragraph)]
+
+
+def tokens_for(text: str, language: str) -> list[str]:
+    """Content tokens of any text in a language (the same tokens the sentence graph uses)."""
+    lang = language.split("-")[0].lower()
+    if lang == "ko":
+        return korean_tokens(text)
+    if lang in ("ja", "zh"):
+        return cjk_tokens(text)
+    return english_tokens(text)
