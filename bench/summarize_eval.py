@@ -141,8 +141,10 @@ def main() -> int:
         ("lead-1", scores(lead1, references), lead1),
     ]
 
-    print(f"releases: {len(cases)} (human subtitle as reference; budget {budget.sentences} sentences, "
-          f"{budget.chars} chars)")
+    print(
+        f"releases: {len(cases)} (human subtitle as reference; budget {budget.sentences} sentences, "
+        f"{budget.chars} chars)"
+    )
     print(f"{'method':<13}{'ROUGE-1':>9}{'ROUGE-2':>9}{'ROUGE-L':>9}{'mean chars':>12}")
     for name, result, outs in rows:
         chars = statistics.mean(len(" ".join(s)) for s in outs)
@@ -156,8 +158,10 @@ def main() -> int:
     for release in long_texts:
         cut = release.model_copy(update={"paragraphs": [release.paragraphs[0][:2000]]})
         timings.append(median_ms(lambda cut=cut: summarize_sentences(cut, budget), runs))  # type: ignore[misc]
-    print(f"latency, 2,000-char Korean release, median of {len(long_texts)} texts x {runs} runs: "
-          f"{statistics.median(timings):.1f} ms")
+    print(
+        f"latency, 2,000-char Korean release, median of {len(long_texts)} texts x {runs} runs: "
+        f"{statistics.median(timings):.1f} ms"
+    )
     return 0 if ours_scores["R1"] > lead_scores["R1"] else 1
 
 

@@ -19,20 +19,22 @@ from sqlalchemy.orm import Session
 
 from syndicate import syndication
 from syndicate.config import get_settings
-from syndicate.credit import apply_credit
+from syndicate.credit import apply_credit, gate
 from syndicate.errors import Conflict, Forbidden, Gone, InputError
 from syndicate.model import RawRelease, Release, ReleaseStatus
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
+from syndicate.summarize import summarize_release
 
 log = logging.getLogger(__name__)
 
 #: The order of the stages. Each name is also a Celery task (workers/tasks/pipeline.py).
-STEPS: tuple[str, ...] = ("normalize", "credit", "publish")
+STEPS: tuple[str, ...] = ("normalize", "credit", "summarize", "publish")
 _ORDER = {name: i for i, name in enumerate(("received", *STEPS))}
 
 
@@ -191,6 +193,24 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     return _after("credit", row, ver.version)
 
 
+def _summarize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """The summary in the release's language, unless the licence forbids derivatives (then none, and any
+    summary of an earlier version goes). Translated summaries are added where translations are made."""
+    release = _content(ver)
+    decision = gate(release.credit.licence, "summarize")
+    if not decision.allowed:
+        removed = summary_store.remove(s, row.id)
+        store.event(s, row.id, ver.version, "summary_skipped", {"reason": decision.reason, "removed": removed})
+        return _after("summarize", row, ver.version)
+    summary = summarize_release(release, get_settings())
+    if summary.sentences:
+        summary_store.save(s, row.id, ver.version, summary)
+    else:
+        summary_store.remove(s, row.id)
+        store.event(s, row.id, ver.version, "summary_empty", {"reason": "no sentence to summarize"})
+    return _after("summarize", row, ver.version)
+
+
 def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:
     now = utcnow()
     if row.embargo_until is not None and row.embargo_until > now:
@@ -209,10 +229,16 @@ def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> No
     feed_store.touch(s, syndication.scopes_for(row))
 
 
-_STEP_FUNCS: dict[str, StepFunc] = {"normalize": _normalize, "credit": _credit, "publish": _publish}
+_STEP_FUNCS: dict[str, StepFunc] = {
+    "normalize": _normalize,
+    "credit": _credit,
+    "summarize": _summarize,
+    "publish": _publish,
+}
 _STATUS = {
     "normalize": ReleaseStatus.normalized,
     "credit": ReleaseStatus.credited,
+    "summarize": ReleaseStatus.summarized,
     "publish": ReleaseStatus.published,
 }
 

@@ -22,8 +22,9 @@ from syndicate.publish.rss import render_rss
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
-from syndicate.store.tables import ReleaseRow, ReleaseVersionRow
+from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, SummaryRow
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -99,7 +100,9 @@ def release_url(release_id: str, language: str | None = None) -> str:
     return f"{base}/releases/{release_id}" + (f"?lang={language}" if language else "")
 
 
-def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem | None:
+def item_for(
+    row: ReleaseRow, ver: ReleaseVersionRow, language: str, summary: SummaryRow | None = None
+) -> FeedItem | None:
     if ver.content is None:
         return None
     release = Release.model_validate(ver.content)
@@ -108,7 +111,7 @@ def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem
         guid=release_url(row.id),
         link=release_url(row.id),
         title=release.title,
-        summary=release.subtitle,
+        summary=description(release, ver, summary),
         content_html=release.body_html,
         language=language,
         published_at=published,
@@ -118,6 +121,13 @@ def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem
         categories=[row.category] if row.category else [],
         attachments=release.attachments,
     )
+
+
+def description(release: Release, ver: ReleaseVersionRow, summary: SummaryRow | None) -> str | None:
+    """The item's description: the stored summary of the version shown, else the release's subtitle."""
+    if summary is not None and summary.version == ver.version and summary.sentences:
+        return " ".join(summary.sentences)
+    return release.subtitle
 
 
 def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
@@ -143,14 +153,13 @@ def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
 
 
 def items_for(s: Session, scope: Scope) -> list[FeedItem]:
-    rows = store.published(
-        s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items
-    )
+    rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
+    summaries = summary_store.for_releases(s, (row.id for row, _ in rows), scope.language)
     items = []
     for row, ver in rows:
         if scope.language not in languages_of(row):
             continue
-        item = item_for(row, ver, scope.language)
+        item = item_for(row, ver, scope.language, summaries.get(row.id))
         if item is not None:
             items.append(item)
     return items

@@ -1,10 +1,10 @@
 """The default summarizer: extractive, offline, deterministic.
 
 Steps: split the body into sentences (per language); drop what is not summary material (photo captions,
-contact and credit lines, sentences that are mostly quotation); rank the rest with LexRank (PageRank over a
-TF-IDF cosine graph) whose random jump is biased towards the lead and the title, because a press release puts
-its news first; drop asides that only name office holders; pick greedily by Maximal Marginal Relevance so that no two chosen sentences say the same
-thing; keep to the budget; give the picked sentences back in document order.
+contact and credit lines, sentences that are mostly quotation); drop asides that only name office holders; rank
+the rest with LexRank (PageRank over a TF-IDF cosine graph) whose random jump is biased towards the lead,
+because a press release puts its news first; pick greedily by Maximal Marginal Relevance so that no two chosen
+sentences say the same thing; keep to the budget; give the picked sentences back in document order.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ choice when no segmenter is at hand.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -129,7 +130,7 @@ def _cjk_split(paragraph: str) -> list[str]:
 
 def cjk_tokens(text: str) -> list[str]:
     chars = [c for c in _CJK_SPACE.sub("", text) if c.isalnum()]
-    return [a + b for a, b in zip(chars, chars[1:], strict=False)] or chars
+    return [a + b for a, b in itertools.pairwise(chars)] or chars
 
 
 # --- one entry point ------------------------------------------------------------------------------------------
