@@ -49,6 +49,7 @@ _ASIDE = re.compile(
 # Double quotation marks (and Japanese brackets) enclose speech; single ‘’ in Korean mark names of programmes.
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」|『[^』]*』|«[^»]*»")
 QUOTE_SHARE = 0.4
+_FINAL = re.compile(r"[.!?。！？…][”’\"'」』)\]]*$")
 
 
 class ExtractiveSummarizer:
@@ -95,9 +96,11 @@ def _without_captions(paragraphs: list[str]) -> list[str]:
 
 def _summary_material(sentences: list[Sentence]) -> list[Sentence]:
     plain = [s for s in sentences if _substantial(s) and not _CONTACT.search(s.text)]
-    speech_free = [s for s in plain if not _mostly_quoted(s.text)]
+    # Headings and list items have no full stop; they are not sentences a summary can quote.
+    complete = [s for s in plain if _FINAL.search(s.text)]
+    speech_free = [s for s in complete if not _mostly_quoted(s.text)]
     # A release that is all quotation (an interview) still deserves a summary: then quotes are the material.
-    return speech_free or plain
+    return speech_free or complete or plain
 
 
 def _substantial(sentence: Sentence) -> bool:

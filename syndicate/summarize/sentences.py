@@ -71,12 +71,31 @@ def _morpheme(form: str, tag: str) -> str:
     return form.lower() if tag == "SL" else form
 
 
+# Kiwi keeps a short fragment without a predicate (a section heading that lost its line break in a scraped
+# body) on the sentence before it: "…진행됐다. ‘나주시정신건강복지센터’". Such a tail becomes its own piece.
+_KO_TAIL = re.compile(r"^(.+?[다요]\.[”’\"')]*)\s+([^.!?。]{1,60})$")
+
+
 def _korean(paragraph: str) -> list[tuple[str, list[str]]]:
-    out = []
+    out: list[tuple[str, list[str]]] = []
     for sent in kiwi().split_into_sents(paragraph, return_tokens=True):
+        text = tidy(sent.text)
+        tail = _KO_TAIL.match(text)
+        if tail:
+            out.extend((part, korean_tokens(part)) for part in (tail.group(1), tidy(tail.group(2))) if part)
+            continue
         tokens = [_morpheme(t.form, t.tag) for t in sent.tokens or [] if t.tag in KOREAN_CONTENT_TAGS]
-        out.append((sent.text.strip(), tokens))
+        if text:
+            out.append((text, tokens))
     return out
+
+
+_BULLETS = "■□▶▷►◆◇●○◎※•·-–— \t\n"
+
+
+def tidy(text: str) -> str:
+    """A sentence without the section bullets that press releases put around their parts."""
+    return text.strip().strip(_BULLETS).strip()
 
 
 # --- English and other space-separated languages --------------------------------------------------------------
@@ -153,8 +172,8 @@ def _split_one(paragraph: str, lang: str) -> list[tuple[str, list[str]]]:
     if lang == "ko":
         return _korean(paragraph)
     if lang in ("ja", "zh"):
-        return [(s, cjk_tokens(s)) for s in _cjk_split(paragraph)]
-    return [(s, english_tokens(s)) for s in _english_split(paragraph)]
+        return [(tidy(s), cjk_tokens(s)) for s in _cjk_split(paragraph) if tidy(s)]
+    return [(tidy(s), english_tokens(s)) for s in _english_split(paragraph) if tidy(s)]
 
 
 def tokens_for(text: str, language: str) -> list[str]:
