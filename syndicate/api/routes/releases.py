@@ -84,10 +84,7 @@ def read(release_id: str, agency: MaybeAgency) -> ReleaseOut:
                 for m in summary_store.for_release(s, row.id)
                 if m.version == shown
             ],
-            events=[
-                Event(stage=e.stage, version=e.version, at=e.at, detail=e.detail)
-                for e in store.events(s, row.id)
-            ],
+            events=[Event(stage=e.stage, version=e.version, at=e.at, detail=e.detail) for e in store.events(s, row.id)],
         )
 
 
