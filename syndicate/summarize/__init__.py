@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import httpx
-
 from syndicate.config import Settings
 from syndicate.errors import ProviderUnavailable
 from syndicate.model import Release, Summary
@@ -32,13 +30,12 @@ def summarize_release(
     settings: Settings,
     *,
     budget: Budget | None = None,
-    transport: httpx.BaseTransport | None = None,
 ) -> Summary:
     """The release's summary in its own language. An empty body gives an empty summary, not an error."""
     budget = budget or Budget.from_settings(settings)
     if settings.summarizer == "abstractive":
         try:
-            return AbstractiveSummarizer(settings, transport=transport).summarize(release, budget)
+            return AbstractiveSummarizer(settings).summarize(release, budget)
         except ProviderUnavailable as exc:
             # Recorded on the summary as method="extractive"; the reason goes to the log, not the reader.
             log.warning("abstractive summary failed, using extractive", extra={"stage": "summarize", "error": str(exc)})

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
+from syndicate import netguard
 from syndicate.config import Settings
-from syndicate.errors import ProviderUnavailable
+from syndicate.errors import BlockedURL, ProviderUnavailable
 from syndicate.model import Release, Summary
 from syndicate.summarize.base import Budget, shorten
 from syndicate.summarize.sentences import split_sentences
@@ -28,14 +29,14 @@ MAX_INPUT_CHARS = 12_000
 class AbstractiveSummarizer:
     method = "abstractive"
 
-    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         if not settings.openai_base_url:
             raise ProviderUnavailable("no SYNDICATE_OPENAI_BASE_URL set for the abstractive summarizer")
+        self.settings = settings
         self.url = chat_url(settings.openai_base_url)
         self.model = settings.openai_model
         self.timeout = settings.translate_timeout
         self.api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        self.transport = transport
 
     def summarize(self, release: Release, budget: Budget) -> Summary:
         answer = self._complete(_messages(release, budget))
@@ -48,8 +49,12 @@ class AbstractiveSummarizer:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0}
         try:
-            with httpx.Client(timeout=self.timeout, transport=self.transport, follow_redirects=False) as client:
+            # Through the SSRF guard like every request we make: a model on a private address must be listed
+            # in SYNDICATE_ALLOW_HOSTS by the operator.
+            with netguard.guarded_client(self.settings, timeout=self.timeout, follow_redirects=False) as client:
                 response = client.post(self.url, json=body, headers=headers)
+        except BlockedURL as exc:
+            raise ProviderUnavailable(f"summary endpoint refused: {exc}") from exc
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"summary endpoint unreachable: {type(exc).__name__}") from exc
         if response.status_code != 200:

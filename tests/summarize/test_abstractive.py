@@ -140,6 +140,13 @@ def test_unreachable_endpoint_and_missing_url_fall_back(monkeypatch: pytest.Monk
     assert summarize_release(RELEASE, get_settings()).method == "extractive"
 
 
+def test_the_ssrf_guard_applies_to_the_endpoint(abstractive: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNDICATE_ALLOW_HOSTS", "")
+    get_settings.cache_clear()
+    assert summarize_release(RELEASE, get_settings()).method == "extractive"
+    assert abstractive.requests == []
+
+
 def test_off_by_default(openai_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNDICATE_OPENAI_BASE_URL", openai_server.url)
     get_settings.cache_clear()
