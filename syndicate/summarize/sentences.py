@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from kiwipiepy import Kiwi
 
 #: Content morphemes (Sejong tags as Kiwi uses them): common, proper and bound-free nouns, numerals, foreign
-#: words, Hanja, verb and adjective stems, roots. Particles, endings and punctuation carry no topic.
+#: words, Hanja, verb and adjective stems, roots. Particles, endings and punctuation carry no topic. Kiwi marks
+#: regular and irregular conjugation on stems ("VV-R", "VA-I"); only the part before the dash is compared.
 KOREAN_CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
 
 _ENGLISH_STOPWORDS = frozenset(
@@ -63,7 +64,11 @@ def kiwi() -> Kiwi:
 
 def korean_tokens(text: str) -> list[str]:
     """Content morphemes of a Korean text (used by the ROUGE evaluation as well)."""
-    return [_morpheme(t.form, t.tag) for t in kiwi().tokenize(text) if t.tag in KOREAN_CONTENT_TAGS]
+    return [_morpheme(t.form, t.tag) for t in kiwi().tokenize(text) if _content(t.tag)]
+
+
+def _content(tag: str) -> bool:
+    return tag.split("-", 1)[0] in KOREAN_CONTENT_TAGS
 
 
 def _morpheme(form: str, tag: str) -> str:
@@ -71,22 +76,37 @@ def _morpheme(form: str, tag: str) -> str:
     return form.lower() if tag == "SL" else form
 
 
-# Kiwi keeps a short fragment without a predicate (a section heading that lost its line break in a scraped
-# body) on the sentence before it: "…진행됐다. ‘나주시정신건강복지센터’". Such a tail becomes its own piece.
-_KO_TAIL = re.compile(r"^(.+?[다요]\.[”’\"')]*)\s+([^.!?。]{1,60})$")
+# Two repairs to Kiwi's boundaries, seen on real releases. (1) A short fragment without a predicate (a section
+# heading that lost its line break in a scraped body) stays on the sentence before it: "…진행됐다. ‘센터’"; it
+# becomes its own piece. (2) Kiwi sometimes cuts right after a closing quotation mark, leaving the particle that
+# follows as the start of a "sentence" ("‘가족 친화 인증’" | "은 기관·기업이 …"); a piece that starts where
+# the previous one ends, with no space between, belongs to it.
+_KO_TAIL = re.compile(r"^(.+?[다요]\.[”’\"')]*)(\s+)([^.!?。]{1,60})$", re.DOTALL)
 
 
 def _korean(paragraph: str) -> list[tuple[str, list[str]]]:
-    out: list[tuple[str, list[str]]] = []
+    pieces: list[list[int]] = []  # [start, end] offsets into the paragraph
+    tokens: list[tuple[int, str]] = []  # (offset, content morpheme)
     for sent in kiwi().split_into_sents(paragraph, return_tokens=True):
-        text = tidy(sent.text)
-        tail = _KO_TAIL.match(text)
+        start, end = sent.start, sent.end
+        tail = _KO_TAIL.match(paragraph[start:end].rstrip())
         if tail:
-            out.extend((part, korean_tokens(part)) for part in (tail.group(1), tidy(tail.group(2))) if part)
-            continue
-        tokens = [_morpheme(t.form, t.tag) for t in sent.tokens or [] if t.tag in KOREAN_CONTENT_TAGS]
+            pieces.append([start, start + tail.end(1)])
+            pieces.append([start + tail.start(3), start + tail.end(3)])
+        else:
+            pieces.append([start, end])
+        tokens.extend((t.start, _morpheme(t.form, t.tag)) for t in sent.tokens or [] if _content(t.tag))
+    merged: list[list[int]] = []
+    for start, end in pieces:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    out = []
+    for start, end in merged:
+        text = tidy(paragraph[start:end])
         if text:
-            out.append((text, tokens))
+            out.append((text, [form for offset, form in tokens if start <= offset < end]))
     return out
 
 

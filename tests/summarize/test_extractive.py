@@ -127,3 +127,20 @@ def test_summarize_release_uses_settings_and_handles_an_empty_body(monkeypatch: 
 
 def test_lead_baseline_takes_the_first_sentences() -> None:
     assert lead(RELEASE, Budget(sentences=2, chars=10_000)) == RELEASE.paragraphs[:2]
+
+
+def test_summaries_in_targets_translates_sentence_by_sentence() -> None:
+    from syndicate.model import Summary
+    from syndicate.summarize import summaries_in_targets
+
+    calls: list[tuple[list[str], str, str]] = []
+
+    def translate(texts: list[str], source: str, target: str) -> list[str]:
+        calls.append((texts, source, target))
+        return [f"[{target}] {t}" for t in texts]
+
+    source = Summary(language="ko", sentences=["첫 문장.", "둘째 문장."])
+    out = summaries_in_targets(source, ["ko", "en", "ja"], translate)
+    assert [(s.language, s.method) for s in out] == [("en", "translated"), ("ja", "translated")]
+    assert out[0].sentences == ["[en] 첫 문장.", "[en] 둘째 문장."]
+    assert [c[2] for c in calls] == ["en", "ja"]

@@ -70,3 +70,29 @@ def test_japanese_and_chinese_split_on_full_stops() -> None:
     zh = split_sentences(["罗州市扩大了支持。预算增加了1.5倍？是的。"], "zh")
     assert [s.text for s in zh] == ["罗州市扩大了支持。", "预算增加了1.5倍？", "是的。"]
     assert "罗州" in zh[0].tokens  # character bigrams
+
+
+def test_kiwi_cuts_after_a_closing_quote_are_repaired() -> None:
+    # Real sentences from Naju releases: Kiwi cut after ’ and “, leaving "은 …" and "로 …" as sentences.
+    body = (
+        "나주시가 다시 한번 공식 인정을 받았다. ‘가족 친화 인증’은 기관·기업이 정책을 실행할 경우 부여하는 제도다. "
+        "보건소는 공식 슬로건을 ”독감 예방에는 백신접종, 마스크 착용, 손 씻기 필수!“로 정하고 홍보할 계획이다."
+    )
+    assert texts([body], "ko") == [
+        "나주시가 다시 한번 공식 인정을 받았다.",
+        "‘가족 친화 인증’은 기관·기업이 정책을 실행할 경우 부여하는 제도다.",
+        "보건소는 공식 슬로건을 ”독감 예방에는 백신접종, 마스크 착용, 손 씻기 필수!“로 정하고 홍보할 계획이다.",
+    ]
+
+
+def test_a_heading_glued_to_the_sentence_before_becomes_its_own_piece() -> None:
+    body = "다양한 프로그램이 진행됐다. ‘나주시정신건강복지센터’ ■ 다음 문단이 시작된다."
+    assert texts([body], "ko") == [
+        "다양한 프로그램이 진행됐다.",
+        "‘나주시정신건강복지센터’",
+        "다음 문단이 시작된다.",
+    ]
+
+
+def test_irregular_verb_stems_are_content() -> None:
+    assert "받" in korean_tokens("인정을 받았다.") and "돕" in korean_tokens("이웃을 도왔다.")
