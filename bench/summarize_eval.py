@@ -9,8 +9,8 @@ the input. The title stays in the input (a real release has it).
 
 ROUGE-1/2/L F1 over Korean content morphemes from kiwipiepy (tags NNG NNP NR SN SL SH VV VA XR: nouns,
 numerals, foreign words, Hanja, verb and adjective stems including irregular ones (VV-I, VA-R, …), roots;
-particles and endings are dropped), averaged
-over the set, for our summarizer and for Lead-3 (the first three sentences of the same body).
+particles and endings are dropped), averaged over the set, for our summarizer and for Lead-3 (the first three
+sentences of the same body). The same comparison is then repeated at budgets of 1 to 4 sentences.
 
 Speed: each body of 2,000 characters or more, cut to 2,000 characters, summarized repeatedly after one warm-up
 call; the median is printed.
