@@ -27,6 +27,10 @@ DUPLICATE_SIMILARITY = 0.6
 ITERATIONS = 60
 MIN_CHARS = 15
 MIN_TOKENS = 3
+#: Only the start of a very long release is read and ranked: the graph is quadratic in sentences, a press
+#: release's news is at its start, and a 500,000-character annex must not hold a worker for minutes.
+MAX_INPUT_CHARS = 20_000
+MAX_CANDIDATES = 80
 
 # A photo caption block runs to the end of its paragraph; in scraped bodies it is glued onto the last one.
 _CAPTION = re.compile(r"(?:사진\s*설명\s*[)\]:：]?|\*\s*사진|<\s*사진|\[\s*사진|\(\s*사진\s*제공|Photo caption:)")
@@ -60,8 +64,8 @@ class ExtractiveSummarizer:
 
 
 def summarize_sentences(release: Release, budget: Budget) -> list[str]:
-    paragraphs = [trim_asides(p) for p in _without_captions(release.paragraphs)]
-    candidates = _summary_material(split_sentences(paragraphs, release.language))
+    paragraphs = [trim_asides(p) for p in _without_captions(_head(release.paragraphs))]
+    candidates = _summary_material(split_sentences(paragraphs, release.language))[:MAX_CANDIDATES]
     if not candidates:
         return []
     sim = _similarities(_vectors(candidates))
@@ -80,6 +84,17 @@ def lead(release: Release, budget: Budget) -> list[str]:
 
 
 # --- what is summary material ----------------------------------------------------------------------------------
+
+
+def _head(paragraphs: list[str]) -> list[str]:
+    out: list[str] = []
+    left = MAX_INPUT_CHARS
+    for paragraph in paragraphs:
+        if left <= 0:
+            break
+        out.append(paragraph[:left])  # a cut sentence has no full stop and is left out as material
+        left -= len(paragraph)
+    return out
 
 
 def trim_asides(text: str) -> str:

@@ -144,3 +144,14 @@ def test_summaries_in_targets_translates_sentence_by_sentence() -> None:
     assert [(s.language, s.method) for s in out] == [("en", "translated"), ("ja", "translated")]
     assert out[0].sentences == ["[en] 첫 문장.", "[en] 둘째 문장."]
     assert [c[2] for c in calls] == ["en", "ja"]
+
+
+def test_a_huge_release_is_summarized_from_its_start_in_bounded_time() -> None:
+    import time
+
+    paragraphs = [i["content"] for i in json.loads(NAJU.read_text(encoding="utf-8"))] * 10  # 512,000 characters
+    release = Release(title="t", language="ko", paragraphs=paragraphs)
+    started = time.perf_counter()
+    summary = summarize_sentences(release, Budget())
+    assert time.perf_counter() - started < 10
+    assert summary and summary[0] in trim_asides(paragraphs[0])
