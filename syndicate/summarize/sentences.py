@@ -58,7 +58,9 @@ def kiwi() -> Kiwi:
             if not _kiwi:
                 from kiwipiepy import Kiwi
 
-                _kiwi.append(Kiwi())
+                # Without the typo and multi-word dictionaries the model takes 330 MB instead of 520 MB per
+                # process, and the evaluation set gives the same summaries and scores.
+                _kiwi.append(Kiwi(load_typo_dict=False, load_multi_dict=False))
     return _kiwi[0]
 
 
