@@ -2,12 +2,14 @@
 
 Off by default (``SYNDICATE_SUMMARIZER=abstractive`` switches it on). Whatever goes wrong here becomes
 ``ProviderUnavailable``; ``summarize_release`` then falls back to the extractive summarizer. The model's answer
-is split into sentences and held to the same budget as the extractive summary.
+is split into sentences and held to the same budget as the extractive summary, and refused (so: extractive) when
+it states a figure that is not in the release.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -43,6 +45,10 @@ class AbstractiveSummarizer:
         sentences = _within_budget(split_sentences([answer], release.language), budget)
         if not sentences:
             raise ProviderUnavailable("the model answered with no summary")
+        invented = _numbers(" ".join(sentences)) - _numbers(" ".join([release.title, *release.paragraphs]))
+        if invented:
+            # Figures are what a model most often gets wrong and what editors most rely on.
+            raise ProviderUnavailable(f"the model's summary has figures the release does not: {sorted(invented)}")
         return Summary(language=release.language, sentences=sentences, method="abstractive")
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
@@ -87,6 +93,13 @@ def _messages(release: Release, budget: Budget) -> list[dict[str, str]]:
     )
     text = "\n\n".join([release.title, *(release.paragraphs or [])])[:MAX_INPUT_CHARS]
     return [{"role": "system", "content": system}, {"role": "user", "content": text}]
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
 
 
 def _within_budget(sentences: list[Any], budget: Budget) -> list[str]:

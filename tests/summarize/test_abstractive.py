@@ -35,6 +35,7 @@ class FakeOpenAI:
 
     url: str
     mode: str = "ok"
+    answer: str = ANSWER
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -53,11 +54,11 @@ def openai_server() -> Iterator[FakeOpenAI]:
                 self._send(200, {"object": "list", "data": []})
             elif state.mode == "slow":
                 time.sleep(1.5)
-                self._send(200, _completion(ANSWER))
+                self._send(200, _completion(state.answer))
             elif self.path != "/v1/chat/completions":
                 self._send(404, {"error": {"message": "not found"}})
             else:
-                self._send(200, _completion(ANSWER))
+                self._send(200, _completion(state.answer))
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode()
@@ -129,6 +130,13 @@ def test_failures_fall_back_to_extractive(abstractive: FakeOpenAI, mode: str, ca
     assert summary.sentences == RELEASE.paragraphs
     assert len(abstractive.requests) == 1
     assert "sk-test-secret" not in caplog.text
+
+
+def test_a_summary_with_invented_figures_is_refused(abstractive: FakeOpenAI) -> None:
+    abstractive.answer = "나주시가 경로당 300곳에 김치냉장고를 보급했다."  # the release says 261
+    assert summarize_release(RELEASE, get_settings()).method == "extractive"
+    abstractive.answer = "나주시가 경로당 261곳에 김치냉장고를 보급했다."
+    assert summarize_release(RELEASE, get_settings()).method == "abstractive"
 
 
 def test_unreachable_endpoint_and_missing_url_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
