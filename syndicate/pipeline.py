@@ -31,6 +31,7 @@ from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
 from syndicate.summarize import summarize_release
+from syndicate.summarize import warm_up as warm_up_summarizer
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,11 @@ def resume_stalled(at: datetime | None = None) -> list[Next]:
 def render(scopes: list[str] | None = None) -> int:
     """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
     return syndication.render_stale(scopes)
+
+
+def warm_up() -> None:
+    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
+    warm_up_summarizer()
 
 
 def settings_languages() -> list[str]:

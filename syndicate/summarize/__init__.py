@@ -16,8 +16,9 @@ from syndicate.model import Release, Summary
 from syndicate.summarize.base import Budget, Summarizer
 from syndicate.summarize.extractive import ExtractiveSummarizer
 from syndicate.summarize.llm import AbstractiveSummarizer
+from syndicate.summarize.sentences import warm_up
 
-__all__ = ["Budget", "Summarizer", "summaries_in_targets", "summarize_release"]
+__all__ = ["Budget", "Summarizer", "summaries_in_targets", "summarize_release", "warm_up"]
 
 log = logging.getLogger(__name__)
 

@@ -64,6 +64,14 @@ def kiwi() -> Kiwi:
     return _kiwi[0]
 
 
+def warm_up() -> threading.Thread:
+    """Load the Kiwi model in the background (a worker process calls this when it starts, so that its first
+    Korean release does not wait seconds for the model; a caller that needs it meanwhile waits on the lock)."""
+    thread = threading.Thread(target=kiwi, name="kiwi-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def korean_tokens(text: str) -> list[str]:
     """Content morphemes of a Korean text (used by the ROUGE evaluation as well)."""
     return [_morpheme(t.form, t.tag) for t in kiwi().tokenize(text) if _content(t.tag)]

@@ -96,3 +96,12 @@ def test_a_heading_glued_to_the_sentence_before_becomes_its_own_piece() -> None:
 
 def test_irregular_verb_stems_are_content() -> None:
     assert "받" in korean_tokens("인정을 받았다.") and "돕" in korean_tokens("이웃을 도왔다.")
+
+
+def test_warm_up_loads_the_model_once_in_the_background() -> None:
+    from syndicate.summarize.sentences import kiwi, warm_up
+
+    thread = warm_up()
+    thread.join(60)
+    assert not thread.is_alive()
+    assert kiwi() is kiwi()
