@@ -42,8 +42,8 @@ def stages(release_id: str) -> list[str]:
         return [e.stage for e in events(s, release_id)]
 
 
-def test_summarize_comes_before_publish() -> None:
-    assert pipeline.STEPS.index("summarize") == pipeline.STEPS.index("publish") - 1
+def test_summarize_comes_after_the_gate_and_before_publish() -> None:
+    assert pipeline.STEPS.index("gate") < pipeline.STEPS.index("summarize") == pipeline.STEPS.index("publish") - 1
 
 
 def test_summary_is_stored_in_the_release_language(database: str) -> None:
@@ -68,15 +68,16 @@ def test_licence_without_derivatives_skips_the_summary(database: str) -> None:
     release_id = run_to("summarize", licence="KOGL-4")
     with session() as s:
         assert summary_store.for_release(s, release_id) == []
-        skipped = [e for e in events(s, release_id) if e.stage == "summary_skipped"]
-    assert skipped and "KOGL-4 forbids derivatives" in skipped[0].detail["reason"]
+        refused = [e for e in events(s, release_id) if e.stage == "licence_refused"]
+    assert [e.detail["action"] for e in refused] == ["summarize"]
+    assert "KOGL-4 forbids derivatives" in refused[0].detail["reason"]
 
 
 def test_correction_to_a_no_derivatives_licence_removes_the_old_summary(database: str) -> None:
     release_id = run_to("publish", licence="KOGL-1")
     raw = RawRelease(title="정정", body=BODY, body_is_html=False)
     number, _ = pipeline.correct(release_id, agency_id="incheon", raw=raw, licence_id="KOGL-3")
-    for step in ("normalize", "credit", "summarize"):
+    for step in ("normalize", "credit", "gate", "summarize"):
         pipeline.run_step(step, release_id, number)
     with session() as s:
         assert summary_store.for_release(s, release_id) == []
