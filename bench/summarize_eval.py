@@ -106,6 +106,17 @@ def scores(summaries: list[list[str]], references: list[str]) -> dict[str, float
     return {k: v / len(references) for k, v in totals.items()}
 
 
+def head_to_head(ours: list[list[str]], baseline: list[list[str]], references: list[str]) -> tuple[int, int, int]:
+    """How many releases each method wins on ROUGE-1 (a mean can hide a few large wins)."""
+    better = worse = same = 0
+    for mine, theirs, reference in zip(ours, baseline, references, strict=True):
+        ref = korean_tokens(reference)
+        a = rouge_n(korean_tokens(" ".join(mine)), ref, 1)
+        b = rouge_n(korean_tokens(" ".join(theirs)), ref, 1)
+        better, worse, same = better + (a > b), worse + (a < b), same + (a == b)
+    return better, worse, same
+
+
 # --- running --------------------------------------------------------------------------------------------------
 
 
@@ -153,6 +164,8 @@ def main() -> int:
     for key in ("R1", "R2", "RL"):
         ratio = ours_scores[key] / lead_scores[key] if lead_scores[key] else float("inf")
         print(f"ratio extractive/lead-3 {key}: {ratio:.3f}")
+    better, worse, same = head_to_head(ours, lead3, references)
+    print(f"per release, ROUGE-1 against lead-3: better {better}, worse {worse}, same summary {same}")
 
     print("same sentence budget, no character cap (ROUGE-1 / ROUGE-2 / ROUGE-L):")
     for n in (1, 2, 3, 4):
