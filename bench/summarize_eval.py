@@ -165,7 +165,7 @@ def main() -> int:
         ratio = ours_scores[key] / lead_scores[key] if lead_scores[key] else float("inf")
         print(f"ratio extractive/lead-3 {key}: {ratio:.3f}")
     better, worse, same = head_to_head(ours, lead3, references)
-    print(f"per release, ROUGE-1 against lead-3: better {better}, worse {worse}, same summary {same}")
+    print(f"per release, ROUGE-1 against lead-3: better {better}, worse {worse}, tied {same}")
 
     print("same sentence budget, no character cap (ROUGE-1 / ROUGE-2 / ROUGE-L):")
     for n in (1, 2, 3, 4):
