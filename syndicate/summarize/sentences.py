@@ -60,7 +60,11 @@ def kiwi() -> Kiwi:
 
                 # Without the typo and multi-word dictionaries the model takes 330 MB instead of 520 MB per
                 # process, and the evaluation set gives the same summaries and scores.
-                _kiwi.append(Kiwi(load_typo_dict=False, load_multi_dict=False))
+                analyser = Kiwi(load_typo_dict=False, load_multi_dict=False)
+                # The first analysis initialises the model lazily (as long again as loading it): do it here,
+                # under the lock, so that whoever gets the analyser gets it ready.
+                analyser.split_into_sents("준비되었다.")
+                _kiwi.append(analyser)
     return _kiwi[0]
 
 
