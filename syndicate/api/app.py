@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, releases
+from syndicate.api.routes import credit_admin, feeds, health, releases, sources
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ STATUS: list[tuple[type[errors.SyndicateError], int]] = [
     (errors.Gone, 410),
     (errors.BlockedURL, 422),
     (errors.InputError, 422),
+    (errors.RateLimited, 429),
     (errors.Retriable, 503),
     (errors.FetchError, 502),
     (errors.ConfigError, 500),
@@ -76,6 +77,7 @@ def create_app() -> FastAPI:
     # The feeds' hot path runs before the framework's routing (see feedserve).
     app.add_middleware(FeedFastPath)
     app.include_router(health.router)
+    app.include_router(sources.router)
     app.include_router(credit_admin.router)
     templates = Jinja2Templates(directory=str(WEB / "templates"))
 
