@@ -354,9 +354,9 @@ def summarize(
     sentences: Annotated[int | None, typer.Option(help="At most this many sentences. Env: SUMMARY_SENTENCES.")] = None,
     chars: Annotated[int | None, typer.Option(help="At most this many characters. Env: SUMMARY_CHARS.")] = None,
 ) -> None:
-    """Summarize one release: prints {"summary": [sentences], "language", "method"}. Extractive by default;
-    SYNDICATE_SUMMARIZER=abstractive uses the OpenAI-compatible endpoint (falling back to extractive). A
-    release whose known licence forbids derivatives is refused."""
+    """Summarize one release and print JSON: "summary" (its sentences), "language" and "method". Extractive by
+    default; SYNDICATE_SUMMARIZER=abstractive uses the OpenAI-compatible endpoint (falling back to extractive).
+    A release whose known licence forbids derivatives is refused."""
     from syndicate.config import get_settings
     from syndicate.credit import gate
     from syndicate.errors import LicenceForbids
