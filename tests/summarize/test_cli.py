@@ -76,3 +76,28 @@ def test_a_licence_that_forbids_derivatives_is_refused(tmp_path: Path) -> None:
     done = run(str(release_file(tmp_path, credit=credit)))
     assert done.returncode == 1
     assert done.stderr.strip() == "error: KOGL-4 forbids derivatives; a summary is one"
+
+
+def test_extract_output_feeds_summarize(tmp_path: Path) -> None:
+    """The contract between the two commands, on real pages: KOGL-1 is summarized, KOGL-4 refused."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_TEST_")}
+    env["PYTHONPATH"] = str(ROOT)
+    for page, allowed in (("page_gangjin_board_detail.html", True), ("page_damyang_no_doctype_hwp.html", False)):
+        extracted = subprocess.run(
+            [sys.executable, "-m", "syndicate", "extract", str(FIXTURES / "ingest" / page)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert extracted.returncode == 0, extracted.stderr
+        path = tmp_path / f"{page}.json"
+        path.write_text(extracted.stdout, encoding="utf-8")
+        done = run(str(path))
+        if allowed:
+            assert done.returncode == 0, done.stderr
+            summary = json.loads(done.stdout)["summary"]
+            assert summary[0].startswith("강진군문화관광재단이 코레일과 공동으로 추진한")
+        else:
+            assert done.returncode == 1 and "KOGL-4 forbids derivatives" in done.stderr
