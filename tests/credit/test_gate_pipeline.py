@@ -281,7 +281,9 @@ def test_later_steps_ask_the_gate_and_refusals_are_recorded(client: TestClient) 
         assert not pipeline.licence_allows(s, store.get(s, ungated), 1, "translate")  # no gate yet: fail closed
     refused = [e for e in read(client, kogl4)["events"] if e["stage"] == "licence_refused"]
     assert [e["detail"] for e in refused] == [
-        {"action": "summarize", "reason": "KOGL-4 forbids derivatives; a summary is one"},  # the summarize step's
+        # the translate and summarize steps' own refusals, then the two asked here
+        {"action": "translate", "reason": "KOGL-4 forbids derivatives; a translation is a derivative"},
+        {"action": "summarize", "reason": "KOGL-4 forbids derivatives; a summary is one"},
         {"action": "translate", "reason": "KOGL-4 forbids derivatives; a translation is a derivative"},
         {"action": "deliver_commercial", "reason": "KOGL-4 forbids commercial use"},
     ]
