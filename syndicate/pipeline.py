@@ -180,9 +180,7 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     source = registry.sources.get(row.source_id) if row.source_id else None
     override = row.licence_override or {}
     licence_id = override.get("id") or ver.raw.get("licence")
-    release = apply_credit(
-        _content(ver), registry, agency_id=row.agency_id, source=source, licence_id=licence_id
-    )
+    release = apply_credit(_content(ver), registry, agency_id=row.agency_id, source=source, licence_id=licence_id)
     if override.get("id"):
         release.credit.licence.origin = "override"
         release.credit.licence.note = override.get("note")

@@ -143,8 +143,11 @@ class Proc:
         self.log = log
         self._fh = log.open("wb")
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "syndicate", *args], env=_child_env(), stdout=self._fh,
-            stderr=subprocess.STDOUT, cwd=ROOT,
+            [sys.executable, "-m", "syndicate", *args],
+            env=_child_env(),
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
 
     def output(self) -> str:

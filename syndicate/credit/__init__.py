@@ -31,7 +31,5 @@ def apply_credit(
         lic = licence(agency.licence, "agency")
     else:
         lic = licence("unknown", "default")
-    credit = release.credit.model_copy(
-        update={"agency": ref, "licence": lic, "via": via or release.credit.via}
-    )
+    credit = release.credit.model_copy(update={"agency": ref, "licence": lic, "via": via or release.credit.via})
     return release.model_copy(update={"credit": credit})

@@ -33,9 +33,7 @@ BLOCKS = {
 }
 _SPACES = re.compile(r"[ \t\u00a0\u3000\r\f\v]+")
 # Control characters and bidi overrides change how text is shown without being visible: never keep them.
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def clean_line(text: str) -> str:

@@ -41,9 +41,7 @@ def agency_for_key(s: Session, key: str) -> str:
 
 
 def revoke_key(s: Session, prefix: str) -> int:
-    rows = s.scalars(
-        select(ApiKeyRow).where(ApiKeyRow.prefix == prefix, ApiKeyRow.revoked_at.is_(None))
-    ).all()
+    rows = s.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix, ApiKeyRow.revoked_at.is_(None))).all()
     for row in rows:
         row.revoked_at = utcnow()
     return len(rows)

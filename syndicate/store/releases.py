@@ -77,9 +77,7 @@ def by_identity(s: Session, identity: str) -> ReleaseRow | None:
 
 def version(s: Session, release_id: str, number: int) -> ReleaseVersionRow:
     row = s.scalar(
-        select(ReleaseVersionRow).where(
-            ReleaseVersionRow.release_id == release_id, ReleaseVersionRow.version == number
-        )
+        select(ReleaseVersionRow).where(ReleaseVersionRow.release_id == release_id, ReleaseVersionRow.version == number)
     )
     if row is None:
         raise NotFound(f"no version {number} of release {release_id}")
@@ -88,15 +86,11 @@ def version(s: Session, release_id: str, number: int) -> ReleaseVersionRow:
 
 def versions(s: Session, release_id: str) -> Sequence[ReleaseVersionRow]:
     return s.scalars(
-        select(ReleaseVersionRow)
-        .where(ReleaseVersionRow.release_id == release_id)
-        .order_by(ReleaseVersionRow.version)
+        select(ReleaseVersionRow).where(ReleaseVersionRow.release_id == release_id).order_by(ReleaseVersionRow.version)
     ).all()
 
 
-def event(
-    s: Session, release_id: str, version: int, stage: str, detail: dict[str, Any] | None = None
-) -> None:
+def event(s: Session, release_id: str, version: int, stage: str, detail: dict[str, Any] | None = None) -> None:
     s.add(ReleaseEventRow(release_id=release_id, version=version, stage=stage, detail=detail, at=utcnow()))
 
 
@@ -134,7 +128,5 @@ def published(
 
 def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
     return s.scalars(
-        select(ReleaseRow).where(
-            ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now
-        )
+        select(ReleaseRow).where(ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now)
     ).all()

@@ -29,9 +29,7 @@ class ReleaseCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily("syndicate_releases", "Releases by status", labels=["status"])
         with session() as s:
-            for status, count in s.execute(
-                select(ReleaseRow.status, func.count()).group_by(ReleaseRow.status)
-            ):
+            for status, count in s.execute(select(ReleaseRow.status, func.count()).group_by(ReleaseRow.status)):
                 gauge.add_metric([status], count)
         yield gauge
 

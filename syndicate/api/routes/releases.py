@@ -78,10 +78,7 @@ def read(release_id: str, agency: MaybeAgency) -> ReleaseOut:
             release=ver.content,
             licence=row.licence,
             gate=row.gate,
-            events=[
-                Event(stage=e.stage, version=e.version, at=e.at, detail=e.detail)
-                for e in store.events(s, row.id)
-            ],
+            events=[Event(stage=e.stage, version=e.version, at=e.at, detail=e.detail) for e in store.events(s, row.id)],
         )
 
 

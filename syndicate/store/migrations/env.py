@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from syndicate.store.db import make_engine
 from syndicate.store.tables import Base
@@ -33,7 +34,7 @@ def run_migrations_online() -> None:
     engine.dispose()  # one-shot: no pooled connections left behind
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables there and is a no-op on PG.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
