@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import syndication
+from syndicate import delivery, syndication
 from syndicate.config import get_settings
 from syndicate.credit import apply_credit
 from syndicate.errors import Conflict, Forbidden, Gone, InputError
@@ -102,7 +102,8 @@ def retract(release_id: str, *, agency_id: str | None, reason: str | None = None
         row.status = ReleaseStatus.retracted
         store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
         feed_store.touch(s, syndication.scopes_for(row))
-    return [Next("render", release_id, 0)]
+        told = delivery.plan_retraction(s, row)
+    return [Next("render", release_id, 0), *([Next("deliver", release_id, 0)] if told else [])]
 
 
 def _check_owner(row: ReleaseRow, agency_id: str | None) -> None:
@@ -197,7 +198,14 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
         # The beat's embargo sweep runs this step again at its minute.
         return None
     _make_public(s, row, ver.version, now)
-    return [Next("render", row.id, ver.version)]
+    return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
+
+
+def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """Partner messages for a newly public version, created in the publishing transaction (never lost); the
+    licence gate keeps non-commercial releases from commercial partners."""
+    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence)
+    return [Next("deliver", row.id, ver.version)] if pending else []
 
 
 def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
@@ -231,6 +239,11 @@ def release_embargoes(now: datetime | None = None) -> list[Next]:
 def render(scopes: list[str] | None = None) -> int:
     """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
     return syndication.render_stale(scopes)
+
+
+def announces() -> bool:
+    """Is a WebSub hub configured (then feed changes are pinged after rendering)?"""
+    return bool(get_settings().websub_hub)
 
 
 def settings_languages() -> list[str]:

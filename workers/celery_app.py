@@ -23,7 +23,7 @@ def make_app() -> Celery:
     if broker.startswith("filesystem://"):
         _, options = filesystem_broker(settings.data_dir)
         transport_options.update(options)
-    app = Celery("syndicate", broker=broker, include=["workers.tasks.pipeline"])
+    app = Celery("syndicate", broker=broker, include=["workers.tasks.pipeline", "workers.tasks.deliver"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

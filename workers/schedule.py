@@ -11,4 +11,8 @@ def schedule() -> dict[str, dict[str, Any]]:
         "release-embargoes": {"task": "syndicate.pipeline.release_embargoes", "schedule": 5.0},
         # Any feed left stale (a render task lost to a crash) is rendered again.
         "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
+        # Partner messages whose (re)try time has come; retries live in the database, not in countdowns.
+        "deliveries-due": {"task": "syndicate.deliver.due", "schedule": 2.0},
+        # Feeds changed since the last WebSub ping (a failed ping is made up here).
+        "websub-announce": {"task": "syndicate.deliver.websub", "schedule": 15.0},
     }

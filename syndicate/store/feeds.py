@@ -61,3 +61,22 @@ def save_document(s: Session, scope: str, fmt: str, version: int, body: bytes, c
         row.rendered_version, row.body, row.etag = version, body, etag
         row.last_modified, row.rendered_at = changed_at, utcnow()
     s.flush()
+
+
+def unannounced(s: Session, limit: int = 200) -> list[tuple[str, int]]:
+    """Scopes changed since their last WebSub ping, with the version to mark once the hub has been told."""
+    rows = s.execute(
+        select(FeedScopeRow.scope, FeedScopeRow.version)
+        .where(FeedScopeRow.announced_version < FeedScopeRow.version)
+        .order_by(FeedScopeRow.scope)
+        .limit(limit)
+    ).all()
+    return [(scope, version) for scope, version in rows]
+
+
+def mark_announced(s: Session, scope: str, version: int) -> None:
+    s.execute(
+        update(FeedScopeRow)
+        .where(FeedScopeRow.scope == scope, FeedScopeRow.announced_version < version)
+        .values(announced_version=version)
+    )

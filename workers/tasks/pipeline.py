@@ -29,6 +29,8 @@ def enqueue(steps: list[pipeline.Next]) -> None:
     for nxt in steps:
         if nxt.step == "render":
             render.delay()
+        elif nxt.step == "deliver":
+            app.send_task("syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
         else:
             app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
 
@@ -46,7 +48,10 @@ STEP_TASKS = {step: _step_task(step) for step in pipeline.STEPS}
 
 @app.task(name="syndicate.pipeline.render", **RETRY_KW)
 def render(scopes: list[str] | None = None) -> int:
-    return pipeline.render(scopes)
+    written = pipeline.render(scopes)
+    if pipeline.announces():
+        app.send_task("syndicate.deliver.websub")
+    return written
 
 
 @app.task(name="syndicate.pipeline.release_embargoes", **RETRY_KW)
