@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from syndicate import syndication
 from syndicate.config import Settings, get_settings
 from syndicate.credit import gate
-from syndicate.errors import BlockedURL, SyndicateError
+from syndicate.errors import BlockedURL, InputError, SyndicateError
 from syndicate.model import Licence
 from syndicate.netguard import check_url, guarded_client
 from syndicate.publish import ninjs, webhooks
@@ -248,6 +249,77 @@ def release_ninjs(
 
 
 # --- operators -----------------------------------------------------------------------------------------------------
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """An ISO 8601 time from an operator (naive means UTC); InputError if it is not one."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InputError(f"not an ISO 8601 time: {value!r}") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def partner_summaries() -> list[dict[str, Any]]:
+    """Every partner without its secret, with its message counts per status."""
+    with session() as s:
+        counts = store.counts_by_partner(s)
+        return [public_partner(p) | {"counts": counts.get(p.id, {})} for p in partner_store.all_partners(s)]
+
+
+def public_partner(p: PartnerRow) -> dict[str, Any]:
+    """What may be shown about a partner: everything but the secret."""
+    return {
+        "id": p.id,
+        "name": p.name,
+        "url": p.url,
+        "languages": list(p.languages),
+        "agencies": list(p.agencies),
+        "categories": list(p.categories),
+        "commercial": p.commercial,
+        "ninjs_version": p.ninjs_version,
+        "active": p.active,
+        "created_at": p.created_at,
+    }
+
+
+def delivery_log(partner_id: str, *, since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """A partner's messages, newest first, each with its attempts (status code, error, latency)."""
+    with session() as s:
+        partner_store.get(s, partner_id)
+        rows = store.for_partner(s, partner_id, since=since, limit=limit)
+        attempts: dict[int, list[dict[str, Any]]] = {}
+        for a in store.attempts(s, [r.id for r in rows]):
+            attempts.setdefault(a.delivery_id, []).append(
+                {
+                    "attempt": a.attempt,
+                    "at": a.at,
+                    "status_code": a.status_code,
+                    "error": a.error,
+                    "latency_ms": a.latency_ms,
+                }
+            )
+        return [
+            {
+                "id": r.id,
+                "release_id": r.release_id,
+                "version": r.version,
+                "type": r.type,
+                "webhook_id": r.webhook_id,
+                "status": r.status,
+                "attempts": r.attempts,
+                "next_attempt_at": r.next_attempt_at,
+                "last_status_code": r.last_status_code,
+                "last_error": r.last_error,
+                "last_latency_ms": r.last_latency_ms,
+                "created_at": r.created_at,
+                "delivered_at": r.delivered_at,
+                "log": attempts.get(r.id, []),
+            }
+            for r in rows
+        ]
 
 
 def replay(partner_id_or_name: str, since: datetime | None = None) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
-from syndicate.api.routes import feeds, health, releases
+from syndicate.api.routes import feeds, health, partners, releases
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def create_app() -> FastAPI:
     app.include_router(releases.router)
     app.include_router(feeds.router)
     app.include_router(health.router)
+    app.include_router(partners.router)
     templates = Jinja2Templates(directory=str(WEB / "templates"))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from syndicate.store.tables import DeliveryAttemptRow, DeliveryRow, utcnow
@@ -169,3 +169,15 @@ def replay(s: Session, partner_id: str, *, since: datetime | None = None) -> int
     if since is not None:
         stmt = stmt.where(DeliveryRow.created_at >= since)
     return int(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def counts_by_partner(s: Session) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    rows = s.execute(
+        select(DeliveryRow.partner_id, DeliveryRow.status, func.count()).group_by(
+            DeliveryRow.partner_id, DeliveryRow.status
+        )
+    ).all()
+    for partner_id, status, count in rows:
+        out.setdefault(partner_id, {})[status] = int(count)
+    return out
