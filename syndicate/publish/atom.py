@@ -54,9 +54,10 @@ def _entry(feed: etree._Element, item: FeedItem) -> None:
     _sub(entry, "title", item.title, type="text")
     _sub(entry, "updated", _date(item.updated_at))
     _sub(entry, "published", _date(item.published_at))
-    _sub(entry, "link", href=item.link, rel="alternate", type="text/html", hreflang=item.language)
+    # The item's own link goes last: readers (feedparser, newsboat) take the last alternate as the item's link.
     for lang, url in _alternates(item).items():
         _sub(entry, "link", href=url, rel="alternate", type="text/html", hreflang=lang)
+    _sub(entry, "link", href=item.link, rel="alternate", type="text/html", hreflang=item.language)
     author = _sub(entry, "author")
     _sub(author, "name", creator(item.credit))
     _sub(entry, "rights", rights(item.credit), type="text")

@@ -76,7 +76,7 @@ def _extension(item: FeedItem) -> dict[str, Any]:
         "licence": {"id": credit.licence.id, "url": credit.licence.url},
         "machine_translation_label": item.label,
         "alternates": dict(item.alternates),
-        "about": "https://github.com/syndicate/syndicate#json-feed-extension",
+        "about": "syndicate: the credit (agency, outlet, licence) and machine-translation label of this item",
     }
     if item.original is not None:
         original = item.original

@@ -46,7 +46,7 @@ def test_xml_feeds_parse_cleanly_and_carry_every_field(fmt: str, case: str) -> N
     assert len(feed.entries) == len(items)
     for entry, item in zip(feed.entries, items, strict=True):
         assert entry.id == item.guid
-        assert entry.title == item.title
+        assert entry.title == item.title and entry.link == item.link
         assert entry.author == "Incheon Metropolitan City"
         assert entry.published_parsed[:5] == (2026, 11, 25, 8, 30)
         content = entry.content[0].value
