@@ -236,8 +236,8 @@ def get_document(scope_key: str, filename: str) -> Document:
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
 
 
-def all_feed_urls() -> list[tuple[str, str]]:
-    """(title, URL) of every feed: per language, per agency and per category that has releases."""
+def feed_directory() -> list[tuple[str, str, str]]:
+    """(scope, format name, URL) of every feed: per language, agency, category that has releases, bilingual."""
     base = get_settings().base_url.rstrip("/")
     registry = get_registry()
     languages = ["ko", *get_settings().languages]
@@ -250,8 +250,11 @@ def all_feed_urls() -> list[tuple[str, str]]:
             keys.append(Scope(lang, source_language="ko").key)
     with session() as s:
         keys.extend(row.scope for row in feed_store.all_scopes(s))
-    out = []
-    for key in dict.fromkeys(keys):
-        for fmt in FORMATS.values():
-            out.append((f"syndicate {key} ({fmt.name})", f"{base}/feeds/{key}/{fmt.filename}"))
-    return out
+    return [
+        (key, fmt.name, f"{base}/feeds/{key}/{fmt.filename}") for key in dict.fromkeys(keys) for fmt in FORMATS.values()
+    ]
+
+
+def all_feed_urls() -> list[tuple[str, str]]:
+    """(title, URL) of every feed (for OPML and the home page)."""
+    return [(f"syndicate {key} ({fmt})", url) for key, fmt, url in feed_directory()]

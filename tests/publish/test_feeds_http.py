@@ -133,7 +133,7 @@ def test_newsboat_reads_the_served_feed(api_server: str, tmp_path: Path, filenam
     assert feeds == [("syndicate (ko)",)]
     titles = sorted(row[0] for row in items)
     assert titles == sorted(["<script>alert(1)</script> 위험한 & 제목", "인천시, 청년 일자리 1만 개 만든다"])
-    for title, author, link, guid, content in items:
+    for _title, author, link, guid, content in items:
         assert author == "Incheon Metropolitan City"
         assert link.startswith(f"{api_server}/releases/") and guid.startswith(f"{api_server}/releases/")
         assert "인천광역시" in content and "KOGL-1" in content, content
@@ -181,3 +181,12 @@ def test_bilingual_scope_pairs_each_translation_with_its_original(client: Any, m
     feed = client.get("/feeds/ko+en/feed.json").json()
     assert errors(jsonfeed_validator(), feed) == []
     assert feed["items"][0]["_syndicate"]["original"]["language"] == "ko"
+
+
+def test_feed_directory_page_links_every_format(client: Any) -> None:
+    flow.publish()
+    page = client.get("/feeds")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for filename in FILES:
+        for scope in ("ko", "ko+en", "ko/categories/economy", "ko/agencies/incheon"):
+            assert f'href="http://testserver/feeds/{scope}/{filename}"' in page.text

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
 from syndicate import syndication
 from syndicate.config import get_settings
@@ -13,6 +16,17 @@ from syndicate.config import get_settings
 router = APIRouter(tags=["feeds"])
 
 CACHE_CONTROL = "public, max-age=60"
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent.parent / "web" / "templates"))
+
+
+@router.get("/feeds", response_class=HTMLResponse)
+def directory(request: Request) -> Response:
+    """The feed directory: every scope with its RSS, Atom and JSON Feed links."""
+    scopes: dict[str, list[tuple[str, str]]] = {}
+    for scope, fmt, url in syndication.feed_directory():
+        scopes.setdefault(scope, []).append((fmt, url))
+    context = {"scopes": list(scopes.items()), "hub": get_settings().websub_hub}
+    return TEMPLATES.TemplateResponse(request, "feeds.html", context)
 
 
 @router.get("/feeds/{path:path}")
