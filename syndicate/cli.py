@@ -31,7 +31,7 @@ partners_app = typer.Typer(
 )
 app.add_typer(partners_app, name="partners")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however narrow the terminal
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -232,26 +232,27 @@ def partners_add(
 @partners_app.command("list")
 @clean_errors
 def partners_list(data_dir: DataDir = None) -> None:
-    """List partners with their filters and delivery counts (secrets are never shown)."""
+    """List partners with their filters and delivery counts (secrets are never shown). Tab-separated when the
+    output is not a terminal."""
     from rich.table import Table
 
     from syndicate.delivery import partner_summaries
 
     _use_data_dir(data_dir)
-    table = Table("id", "name", "url", "filters", "ninjs", "pending", "delivered", "dead", "refused")
+    header = ("id", "name", "url", "filters", "ninjs", "pending", "delivered", "dead", "refused")
+    rows = []
     for p in partner_summaries():
-        filters = "; ".join(
-            f"{key}={','.join(p[key])}" for key in ("languages", "agencies", "categories") if p[key]
-        ) + ("; commercial" if p["commercial"] else "")
-        counts = p["counts"]
-        table.add_row(
-            p["id"],
-            p["name"],
-            p["url"],
-            filters or "all",
-            p["ninjs_version"],
-            *(str(counts.get(k, 0)) for k in ("pending", "delivered", "dead", "refused")),
-        )
+        filters = "; ".join(f"{key}={','.join(p[key])}" for key in ("languages", "agencies", "categories") if p[key])
+        filters += "; commercial" if p["commercial"] else ""
+        counts = [str(p["counts"].get(k, 0)) for k in ("pending", "delivered", "dead", "refused")]
+        rows.append((p["id"], p["name"], p["url"], filters.strip("; ") or "all", p["ninjs_version"], *counts))
+    if not sys.stdout.isatty():
+        for row in (header, *rows):
+            typer.echo("\t".join(row))
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
 
 
