@@ -207,7 +207,7 @@ def partners_add(
 ) -> None:
     """Register a partner endpoint. Prints its id and its signing secret (whsec_...) once: store the secret now,
     it is never shown again."""
-    from syndicate.delivery import add_partner
+    from syndicate.partners import add_partner
     from syndicate.store.migrate import upgrade_and_sync
 
     _use_data_dir(data_dir)
@@ -236,7 +236,7 @@ def partners_list(data_dir: DataDir = None) -> None:
     output is not a terminal."""
     from rich.table import Table
 
-    from syndicate.delivery import partner_summaries
+    from syndicate.partners import partner_summaries
 
     _use_data_dir(data_dir)
     header = ("id", "name", "url", "filters", "ninjs", "pending", "delivered", "dead", "refused")
@@ -266,7 +266,7 @@ def partners_replay(
     data_dir: DataDir = None,
 ) -> None:
     """Send a partner's messages again, dead ones included (same webhook ids, so duplicates are dropped)."""
-    from syndicate.delivery import parse_since, replay
+    from syndicate.partners import parse_since, replay
 
     _use_data_dir(data_dir)
     partner_id, count = replay(partner, parse_since(since))

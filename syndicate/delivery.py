@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.orm import Session
@@ -21,9 +20,9 @@ from sqlalchemy.orm import Session
 from syndicate import syndication
 from syndicate.config import Settings, get_settings
 from syndicate.credit import gate
-from syndicate.errors import BlockedURL, InputError, SyndicateError
+from syndicate.errors import BlockedURL, SyndicateError
 from syndicate.model import Licence
-from syndicate.netguard import check_url, guarded_client
+from syndicate.netguard import guarded_client
 from syndicate.publish import ninjs, webhooks
 from syndicate.store import deliveries as store
 from syndicate.store import partners as partner_store
@@ -36,40 +35,7 @@ log = logging.getLogger(__name__)
 PUBLISHED, UPDATED, RETRACTED = webhooks.EVENT_TYPES
 
 
-# --- partners -----------------------------------------------------------------------------------------------------
-
-
-def add_partner(
-    *,
-    name: str,
-    url: str,
-    languages: list[str] | None = None,
-    agencies: list[str] | None = None,
-    categories: list[str] | None = None,
-    commercial: bool = False,
-    ninjs_version: str = "3",
-) -> tuple[str, str]:
-    """Register a partner; returns (id, signing secret). The secret is shown to the caller this once only."""
-    if not name.strip():
-        raise ValueError("a partner needs a name")
-    if ninjs_version not in ninjs.SCHEMAS:
-        raise ValueError(f"ninjs version must be one of {', '.join(ninjs.SCHEMAS)}")
-    check_url(url, get_settings())  # BlockedURL for private addresses, non-http schemes
-    secret = webhooks.new_secret()
-    with session() as s:
-        row = partner_store.create(
-            s,
-            name=name.strip(),
-            url=url,
-            secret=secret,
-            languages=languages,
-            agencies=agencies,
-            categories=categories,
-            commercial=commercial,
-            ninjs_version=ninjs_version,
-        )
-        log.info("partner added", extra={"partner_id": row.id})
-        return row.id, secret
+# --- which partners ----------------------------------------------------------------------------------------------
 
 
 def matches(partner: PartnerRow, row: ReleaseRow, languages: list[str]) -> bool:
@@ -91,27 +57,28 @@ def plan_release(s: Session, row: ReleaseRow, version: int, licence: Licence) ->
     as a ``refused`` delivery with the gate's reason, visible in the partner's log.
     """
     languages = syndication.languages_of(row)
+    had = {d.partner_id for d in store.of_release(s, row.id) if d.status != store.REFUSED and d.type != RETRACTED}
+    commercial = gate(licence, "deliver_commercial")
     pending = 0
     for partner in partner_store.active(s):
         if not matches(partner, row, languages):
             continue
-        event = UPDATED if _has_had(s, partner.id, row.id) else PUBLISHED
+        event = UPDATED if partner.id in had else PUBLISHED
         msg_id = webhooks.webhook_id(partner.id, row.id, version, event)
-        if partner.commercial:
-            decision = gate(licence, "deliver_commercial")
-            if not decision.allowed:
-                store.add(
-                    s,
-                    partner_id=partner.id,
-                    release_id=row.id,
-                    version=version,
-                    type=event,
-                    webhook_id=msg_id,
-                    status=store.REFUSED,
-                    note=decision.reason,
-                )
-                continue
-        if store.add(s, partner_id=partner.id, release_id=row.id, version=version, type=event, webhook_id=msg_id):
+        refused = partner.commercial and not commercial.allowed
+        added = store.add(
+            s,
+            partner_id=partner.id,
+            release_id=row.id,
+            version=version,
+            type=event,
+            webhook_id=msg_id,
+            status=store.REFUSED if refused else store.PENDING,
+            note=commercial.reason if refused else None,
+        )
+        if refused:
+            log.info("delivery refused by licence", extra={"partner_id": partner.id, "release_id": row.id})
+        elif added is not None:
             pending += 1
     return pending
 
@@ -127,13 +94,6 @@ def plan_retraction(s: Session, row: ReleaseRow) -> int:
         ):
             pending += 1
     return pending
-
-
-def _has_had(s: Session, partner_id: str, release_id: str) -> bool:
-    return any(
-        d.partner_id == partner_id and d.status != store.REFUSED and d.type != RETRACTED
-        for d in store.of_release(s, release_id)
-    )
 
 
 # --- sending -------------------------------------------------------------------------------------------------------
@@ -152,16 +112,16 @@ def lease(settings: Settings) -> timedelta:
 def send(delivery_id: int) -> str | None:
     """One attempt at one message; returns its new status (None if it was not ours to send)."""
     settings = get_settings()
-    with session() as s:
-        row = store.claim(s, delivery_id, utcnow(), lease(settings))
-        if row is None:
-            return None
-        partner = partner_store.get(s, row.partner_id)
-        body = _body(s, row, partner)
-        url, secret, attempt = partner.url, partner.secret, row.attempts
-    status_code, error, latency_ms = _post(settings, url, secret, row.webhook_id, body)
+    claimed = _claim(settings, delivery_id)
+    if claimed is None:
+        return None
+    row, url, secret, body = claimed
+    if isinstance(body, bytes):
+        status_code, error, latency_ms = _post(settings, url, secret, row.webhook_id, body)
+    else:
+        status_code, error, latency_ms = None, body, 0
     delivered = status_code is not None and 200 <= status_code < 300
-    retry_at = None if delivered else next_attempt(settings.delivery_schedule, attempt, utcnow())
+    retry_at = None if delivered else next_attempt(settings.delivery_schedule, row.attempts, utcnow())
     with session() as s:
         fresh = s.get(DeliveryRow, delivery_id)
         assert fresh is not None
@@ -179,15 +139,30 @@ def send(delivery_id: int) -> str | None:
         "partner_id": row.partner_id,
         "release_id": row.release_id,
         "delivery_id": delivery_id,
-        "attempt": attempt,
+        "attempt": row.attempts,
         "status_code": status_code,
         "latency_ms": latency_ms,
     }
     if delivered:
         log.info("delivered", extra=extra)
     else:
-        log.warning("delivery failed (%s), now %s", error or status_code, status, extra=extra)
+        log.warning("delivery failed (%s), now %s", error, status, extra=extra)
     return status
+
+
+def _claim(settings: Settings, delivery_id: int) -> tuple[DeliveryRow, str, str, bytes | str] | None:
+    """Claim the message and build its body (or the reason it cannot be built), committing the claim before any
+    network traffic so a second task for the same message finds it taken."""
+    with session() as s:
+        row = store.claim(s, delivery_id, utcnow(), lease(settings))
+        if row is None:
+            return None
+        partner = partner_store.get(s, row.partner_id)
+        try:
+            body: bytes | str = _body(s, row, partner)
+        except SyndicateError as exc:
+            body = f"cannot build the message: {exc}"
+        return row, partner.url, partner.secret, body
 
 
 def next_attempt(schedule: list[int], attempt: int, now: datetime) -> datetime | None:
@@ -246,86 +221,3 @@ def release_ninjs(
         translations=items[1:],
         ninjs_version=partner.ninjs_version,
     )
-
-
-# --- operators -----------------------------------------------------------------------------------------------------
-
-
-def parse_since(value: str | None) -> datetime | None:
-    """An ISO 8601 time from an operator (naive means UTC); InputError if it is not one."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InputError(f"not an ISO 8601 time: {value!r}") from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def partner_summaries() -> list[dict[str, Any]]:
-    """Every partner without its secret, with its message counts per status."""
-    with session() as s:
-        counts = store.counts_by_partner(s)
-        return [public_partner(p) | {"counts": counts.get(p.id, {})} for p in partner_store.all_partners(s)]
-
-
-def public_partner(p: PartnerRow) -> dict[str, Any]:
-    """What may be shown about a partner: everything but the secret."""
-    return {
-        "id": p.id,
-        "name": p.name,
-        "url": p.url,
-        "languages": list(p.languages),
-        "agencies": list(p.agencies),
-        "categories": list(p.categories),
-        "commercial": p.commercial,
-        "ninjs_version": p.ninjs_version,
-        "active": p.active,
-        "created_at": p.created_at,
-    }
-
-
-def delivery_log(partner_id: str, *, since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """A partner's messages, newest first, each with its attempts (status code, error, latency)."""
-    with session() as s:
-        partner_store.get(s, partner_id)
-        rows = store.for_partner(s, partner_id, since=since, limit=limit)
-        attempts: dict[int, list[dict[str, Any]]] = {}
-        for a in store.attempts(s, [r.id for r in rows]):
-            attempts.setdefault(a.delivery_id, []).append(
-                {
-                    "attempt": a.attempt,
-                    "at": a.at,
-                    "status_code": a.status_code,
-                    "error": a.error,
-                    "latency_ms": a.latency_ms,
-                }
-            )
-        return [
-            {
-                "id": r.id,
-                "release_id": r.release_id,
-                "version": r.version,
-                "type": r.type,
-                "webhook_id": r.webhook_id,
-                "status": r.status,
-                "attempts": r.attempts,
-                "next_attempt_at": r.next_attempt_at,
-                "last_status_code": r.last_status_code,
-                "last_error": r.last_error,
-                "last_latency_ms": r.last_latency_ms,
-                "created_at": r.created_at,
-                "delivered_at": r.delivered_at,
-                "log": attempts.get(r.id, []),
-            }
-            for r in rows
-        ]
-
-
-def replay(partner_id_or_name: str, since: datetime | None = None) -> tuple[str, int]:
-    """Make a partner's messages (dead ones included) due again; returns (partner id, count)."""
-    with session() as s:
-        partner = partner_store.find(s, partner_id_or_name)
-        count = store.replay(s, partner.id, since=since)
-        log.info("replay", extra={"partner_id": partner.id, "count": count})
-        return partner.id, count

@@ -149,7 +149,7 @@ def attempts(s: Session, delivery_ids: Sequence[int]) -> Sequence[DeliveryAttemp
     return s.scalars(
         select(DeliveryAttemptRow)
         .where(DeliveryAttemptRow.delivery_id.in_(delivery_ids))
-        .order_by(DeliveryAttemptRow.delivery_id, DeliveryAttemptRow.attempt)
+        .order_by(DeliveryAttemptRow.id)
     ).all()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from syndicate import delivery, pipeline, syndication
+from syndicate import delivery, partners, pipeline, syndication
 from syndicate.errors import BlockedURL
 from syndicate.publish import webhooks, websub
 from syndicate.store import deliveries as store
@@ -58,15 +58,15 @@ def test_retry_schedule_has_jitter_and_ends() -> None:
 )
 def test_partner_urls_pass_the_ssrf_guard(database: str, url: str) -> None:
     with pytest.raises(BlockedURL):
-        delivery.add_partner(name="evil", url=url)
+        partners.add_partner(name="evil", url=url)
 
 
 def test_filters_select_partners_and_versions_go_out_in_order(database: str) -> None:
-    everyone, _ = delivery.add_partner(name="all", url="http://127.0.0.1:9/all")
-    incheon, _ = delivery.add_partner(name="incheon", url="http://127.0.0.1:9/i", agencies=["incheon"])
-    delivery.add_partner(name="seoul", url="http://127.0.0.1:9/s", agencies=["seoul"])
-    delivery.add_partner(name="culture", url="http://127.0.0.1:9/c", categories=["culture"])
-    delivery.add_partner(name="japanese", url="http://127.0.0.1:9/j", languages=["ja"])
+    everyone, _ = partners.add_partner(name="all", url="http://127.0.0.1:9/all")
+    incheon, _ = partners.add_partner(name="incheon", url="http://127.0.0.1:9/i", agencies=["incheon"])
+    partners.add_partner(name="seoul", url="http://127.0.0.1:9/s", agencies=["seoul"])
+    partners.add_partner(name="culture", url="http://127.0.0.1:9/c", categories=["culture"])
+    partners.add_partner(name="japanese", url="http://127.0.0.1:9/j", languages=["ja"])
     release_id, rest = flow.publish()
     assert pipeline.Next("deliver", release_id, 1) in rest
     flow.correct(release_id, "정정된 제목")
@@ -90,9 +90,9 @@ def test_filters_select_partners_and_versions_go_out_in_order(database: str) -> 
 
 
 def test_retraction_goes_to_partners_that_had_the_release(database: str) -> None:
-    had, _ = delivery.add_partner(name="had", url="http://127.0.0.1:9/had")
+    had, _ = partners.add_partner(name="had", url="http://127.0.0.1:9/had")
     release_id, _ = flow.publish()
-    late, _ = delivery.add_partner(name="late", url="http://127.0.0.1:9/late")
+    late, _ = partners.add_partner(name="late", url="http://127.0.0.1:9/late")
     steps = pipeline.retract(release_id, agency_id="incheon")
     assert pipeline.Next("deliver", release_id, 0) in steps
     retractions = [(r.partner_id, r.type) for r in _rows(release_id) if r.type == "release.retracted"]
@@ -101,8 +101,8 @@ def test_retraction_goes_to_partners_that_had_the_release(database: str) -> None
 
 
 def test_licence_gate_refuses_commercial_partners_and_records_why(database: str) -> None:
-    shop, _ = delivery.add_partner(name="shop", url="http://127.0.0.1:9/shop", commercial=True)
-    ngo, _ = delivery.add_partner(name="ngo", url="http://127.0.0.1:9/ngo")
+    shop, _ = partners.add_partner(name="shop", url="http://127.0.0.1:9/shop", commercial=True)
+    ngo, _ = partners.add_partner(name="ngo", url="http://127.0.0.1:9/ngo")
     release_id, _ = flow.publish(licence="KOGL-2")
     rows = {r.partner_id: r for r in _rows(release_id)}
     assert rows[shop].status == "refused" and rows[shop].last_error == "KOGL-2 forbids commercial use"
@@ -115,7 +115,7 @@ def test_licence_gate_refuses_commercial_partners_and_records_why(database: str)
 
 def test_embargo_time_travel(database: str, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing anywhere before the minute; everything at it (the pipeline's clock moved a day ahead)."""
-    partner_id, _ = delivery.add_partner(name="watcher", url="http://127.0.0.1:9/w")
+    partner_id, _ = partners.add_partner(name="watcher", url="http://127.0.0.1:9/w")
     until = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
     release_id, rest = flow.publish("엠바고: 내일 정오 공개", embargo_until=until)
     assert rest == []
@@ -143,7 +143,7 @@ def test_embargo_time_travel(database: str, client: Any, monkeypatch: pytest.Mon
 
 
 def test_replay_makes_dead_messages_due_again(database: str) -> None:
-    partner_id, _ = delivery.add_partner(name="p", url="http://127.0.0.1:9/p")
+    partner_id, _ = partners.add_partner(name="p", url="http://127.0.0.1:9/p")
     release_id, _ = flow.publish()
     with session() as s:
         (row,) = store.of_release(s, release_id)
@@ -153,7 +153,7 @@ def test_replay_makes_dead_messages_due_again(database: str) -> None:
             s, claimed, status_code=500, error="HTTP 500", latency_ms=5, delivered=False, retry_at=None
         )
     assert [r.status for r in _rows(release_id)] == ["dead"]
-    assert delivery.replay("p", since=utcnow() - timedelta(hours=1)) == (partner_id, 1)
+    assert partners.replay("p", since=utcnow() - timedelta(hours=1)) == (partner_id, 1)
     assert [r.status for r in _rows(release_id)] == ["pending"]
-    log = delivery.delivery_log(partner_id)
+    log = partners.delivery_log(partner_id)
     assert log[0]["log"][0]["status_code"] == 500 and "secret" not in str(log)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from syndicate import delivery
+from syndicate import partners as operators
 from syndicate.api.deps import Admin
 from syndicate.errors import InputError
 
@@ -43,7 +43,7 @@ class ReplayIn(BaseModel):
 def create(body: PartnerIn, _: Admin) -> PartnerCreated:
     """Register a partner endpoint. The answer carries its signing secret, which is never shown again."""
     try:
-        partner_id, secret = delivery.add_partner(
+        partner_id, secret = operators.add_partner(
             name=body.name,
             url=body.url,
             languages=body.languages,
@@ -60,7 +60,7 @@ def create(body: PartnerIn, _: Admin) -> PartnerCreated:
 @router.get("")
 def list_partners(_: Admin) -> list[dict[str, Any]]:
     """Every partner (without secrets) with its message counts per status."""
-    return delivery.partner_summaries()
+    return operators.partner_summaries()
 
 
 @router.get("/{partner_id}/deliveries")
@@ -68,7 +68,7 @@ def deliveries(
     partner_id: str, _: Admin, since: datetime | None = None, limit: int = Query(default=200, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
     """The delivery log: messages newest first, each with its attempts, status codes and latency."""
-    return delivery.delivery_log(partner_id, since=since, limit=limit)
+    return operators.delivery_log(partner_id, since=since, limit=limit)
 
 
 @router.post("/{partner_id}/replay", status_code=status.HTTP_202_ACCEPTED)
@@ -76,6 +76,6 @@ def replay(partner_id: str, _: Admin, body: ReplayIn | None = None) -> dict[str,
     """Send a partner's messages again, dead ones included (same webhook ids)."""
     from syndicate.api.dispatch import enqueue_due
 
-    found, count = delivery.replay(partner_id, body.since if body else None)
+    found, count = operators.replay(partner_id, body.since if body else None)
     enqueue_due()
     return {"id": found, "replayed": count}
