@@ -78,7 +78,8 @@ def _entry(feed: etree._Element, item: FeedItem) -> None:
 
 def _alternates(item: FeedItem) -> dict[str, str]:
     """The same release in other languages (for a bilingual item: at least the original's own item)."""
-    out = {lang: url for lang, url in item.alternates.items() if url != item.link}
+    # Atom allows one alternate per (type, hreflang): the item's own language is its own link.
+    out = {lang: url for lang, url in item.alternates.items() if url != item.link and lang != item.language}
     if item.original is not None and item.original.link != item.link:
         out.setdefault(item.original.language, item.original.link)
     return out
