@@ -82,6 +82,9 @@ class Settings(BaseSettings):
 
     #: Items per feed document.
     feed_items: int = 50
+    #: A release version that has not moved for this long has its next step enqueued again (a lost task, a
+    #: killed worker, a broker that was down when the step finished). Steps are idempotent, so this is safe.
+    stall_seconds: int = 60
 
     @field_validator("languages", "translators", "allow_hosts", mode="before")
     @classmethod

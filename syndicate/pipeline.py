@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -120,8 +121,24 @@ def _raw_record(raw: RawRelease, licence_id: str | None) -> dict[str, Any]:
 # --- the steps ---------------------------------------------------------------------------------------------
 
 
-def run_step(step: str, release_id: str, version: int) -> list[Next]:
+#: The time steps see as "now"; the embargo sweep sets it to the minute it is releasing (time travel in tests).
+_now: ContextVar[datetime | None] = ContextVar("pipeline_now", default=None)
+
+
+def now() -> datetime:
+    return _now.get() or utcnow()
+
+
+def run_step(step: str, release_id: str, version: int, *, at: datetime | None = None) -> list[Next]:
     """Run one step for one release version; returns what to enqueue next (after this commit)."""
+    token = _now.set(at)
+    try:
+        return _run_step(step, release_id, version)
+    finally:
+        _now.reset(token)
+
+
+def _run_step(step: str, release_id: str, version: int) -> list[Next]:
     with session() as s:
         row = store.get(s, release_id, lock=True)
         ver = store.version(s, release_id, version)
@@ -191,13 +208,13 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
 
 
 def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:
-    now = utcnow()
-    if row.embargo_until is not None and row.embargo_until > now:
+    at = now()
+    if row.embargo_until is not None and row.embargo_until > at:
         row.status = ReleaseStatus.embargoed
         store.event(s, row.id, ver.version, "embargoed", {"until": row.embargo_until.isoformat()})
         # The beat's embargo sweep runs this step again at its minute.
         return None
-    _make_public(s, row, ver.version, now)
+    _make_public(s, row, ver.version, at)
     return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
 
 
@@ -223,16 +240,29 @@ _STATUS = {
 }
 
 
-def release_embargoes(now: datetime | None = None) -> list[Next]:
+def release_embargoes(at: datetime | None = None) -> list[Next]:
     """Publish every embargoed release whose minute has come (run by the beat every few seconds)."""
-    now = now or utcnow()
-    due: list[Next] = []
+    at = at or utcnow()
     with session() as s:
-        for row in store.due_embargoes(s, now):
-            due.append(Next("publish", row.id, row.version))
+        due = [(row.id, row.version) for row in store.due_embargoes(s, at)]
     out: list[Next] = []
-    for item in due:
-        out.extend(run_step("publish", item.release_id, item.version))
+    for release_id, version in due:
+        out.extend(run_step("publish", release_id, version, at=at))
+    return out
+
+
+def resume_stalled(at: datetime | None = None) -> list[Next]:
+    """The next step of every release version that stopped moving (run by the beat). Because every step is
+    idempotent, re-enqueueing one that is merely slow costs a little work and changes nothing."""
+    at = at or utcnow()
+    before = at - timedelta(seconds=get_settings().stall_seconds)
+    with session() as s:
+        stuck = store.stalled(s, before, STEPS[-1])
+    out = []
+    for release_id, version, stage in stuck:
+        index = _ORDER[stage]  # the position in STEPS of the step after `stage`
+        out.append(Next(STEPS[index], release_id, version))
+        log.warning("resuming stalled release", extra={"release_id": release_id, "stage": STEPS[index]})
     return out
 
 

@@ -13,16 +13,17 @@ from syndicate.embedded import filesystem_broker
 QUEUES = ("pipeline", "poll", "deliver")
 
 
-def make_app() -> Celery:
-    settings = get_settings()
-    broker = settings.broker_url or "memory://"
-    transport_options: dict[str, Any] = {
-        # An unacknowledged task (worker killed) goes back to the queue after this long.
-        "visibility_timeout": 600,
-    }
+def _transport_options(broker: str) -> dict[str, Any]:
+    # An unacknowledged task (its worker killed) goes back to the queue after this long.
+    options: dict[str, Any] = {"visibility_timeout": 600}
     if broker.startswith("filesystem://"):
-        _, options = filesystem_broker(settings.data_dir)
-        transport_options.update(options)
+        options.update(filesystem_broker(get_settings().data_dir)[1])
+    return options
+
+
+def make_app() -> Celery:
+    broker = get_settings().broker_url or "memory://"
+    transport_options = _transport_options(broker)
     app = Celery("syndicate", broker=broker, include=["workers.tasks.pipeline", "workers.tasks.deliver"])
     app.conf.update(
         task_acks_late=True,
@@ -55,9 +56,9 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
 def reconfigure() -> None:
     """Point the existing app at the broker in the current settings (tests change settings after import)."""
     broker = get_settings().broker_url or "memory://"
-    if app.conf.broker_url != broker:
-        app.conf.broker_url = broker
-        app._pool = None  # the next producer connects to the new broker
+    app.conf.broker_url = broker
+    app.conf.broker_transport_options = _transport_options(broker)
+    app._pool = None  # the next producer connects to the new broker
 
 
 @worker_process_init.connect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -98,11 +99,16 @@ def test_opml_lists_every_format_and_the_bilingual_feeds(client: Any) -> None:
 def _newsboat() -> str:
     """newsboat, installed from Debian if missing (the test fails, never skips, when it cannot be had)."""
     found = shutil.which("newsboat")
-    if found:
-        return found
-    if os.geteuid() == 0 and Path("/etc/debian_version").exists():
+    if found is None and os.geteuid() == 0 and Path("/etc/debian_version").exists():
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "newsboat"], env=env, check=False, timeout=600)
+        # One installer at a time (pytest -n runs tests in parallel processes; dpkg takes one lock).
+        with open("/tmp/syndicate-newsboat-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if shutil.which("newsboat") is None:
+                install = ["apt-get", "install", "-y", "-qq", "newsboat"]
+                if subprocess.run(install, env=env, check=False, timeout=900).returncode != 0:
+                    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900)
+                    subprocess.run(install, env=env, check=False, timeout=900)
         found = shutil.which("newsboat")
     assert found, "newsboat is not installed and could not be installed (apt-get install newsboat)"
     return found

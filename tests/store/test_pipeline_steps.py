@@ -1,0 +1,96 @@
+"""Pipeline steps are idempotent and follow the version a correction creates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from syndicate import pipeline, syndication
+from syndicate.model import RawRelease
+from syndicate.store import releases as store
+from syndicate.store.db import session
+from syndicate.store.tables import utcnow
+
+
+def _submit(**kw: Any) -> str:
+    raw = RawRelease(title="인천시 보도자료", body="첫 문단.\n\n둘째 문단.", language="ko")
+    release_id, _, steps = pipeline.submit(agency_id="incheon", raw=raw, **kw)
+    assert [n.step for n in steps] == [pipeline.STEPS[0]]
+    return release_id
+
+
+def _run_all(release_id: str, version: int) -> None:
+    for step in pipeline.STEPS:
+        pipeline.run_step(step, release_id, version)
+
+
+def _snapshot(release_id: str) -> tuple[Any, ...]:
+    with session() as s:
+        row = store.get(s, release_id)
+        return (
+            row.status,
+            row.published_version,
+            row.published_at,
+            len(store.events(s, release_id)),
+            [v.content for v in store.versions(s, release_id)],
+        )
+
+
+def test_running_every_step_twice_changes_nothing(database: str) -> None:
+    release_id = _submit()
+    _run_all(release_id, 1)
+    before = _snapshot(release_id)
+    assert before[0] == "published"
+    for step in pipeline.STEPS:
+        again = pipeline.run_step(step, release_id, 1)
+        assert all(n.release_id == release_id for n in again)
+    assert _snapshot(release_id) == before
+
+
+def test_a_superseded_version_does_nothing(database: str) -> None:
+    release_id = _submit()
+    _run_all(release_id, 1)
+    number, _steps = pipeline.correct(
+        release_id, agency_id="incheon", raw=RawRelease(title="정정된 제목", body="새 본문.", language="ko")
+    )
+    assert number == 2
+    # A late task for version 1 must not undo anything of version 2.
+    assert pipeline.run_step("normalize", release_id, 1) == []
+    _run_all(release_id, 2)
+    doc = syndication.get_document("ko", "rss.xml")
+    assert "정정된 제목".encode() in doc.body and "인천시 보도자료".encode() not in doc.body
+
+
+def test_embargo_holds_until_its_minute(database: str) -> None:
+    release_id = _submit(embargo_until=utcnow() + timedelta(minutes=5))
+    _run_all(release_id, 1)
+    assert _snapshot(release_id)[0] == "embargoed"
+    assert "인천시 보도자료".encode() not in syndication.get_document("ko", "rss.xml").body
+    assert pipeline.release_embargoes(utcnow()) == []
+    follow = pipeline.release_embargoes(utcnow() + timedelta(minutes=6))
+    assert [n.step for n in follow] == ["render"]
+    assert _snapshot(release_id)[0] == "published"
+    assert "인천시 보도자료".encode() in syndication.get_document("ko", "rss.xml").body
+
+
+def test_feed_documents_render_once_per_change(database: str) -> None:
+    first = syndication.get_document("ko", "rss.xml")
+    assert syndication.get_document("ko", "rss.xml").etag == first.etag
+    release_id = _submit()
+    _run_all(release_id, 1)
+    assert syndication.render_stale() >= 1
+    assert syndication.render_stale() == 0  # nothing changed since
+    assert syndication.get_document("ko", "rss.xml").etag != first.etag
+
+
+def test_stalled_releases_resume_at_their_next_step(database: str) -> None:
+    release_id = _submit()
+    pipeline.run_step(pipeline.STEPS[0], release_id, 1)
+    assert pipeline.resume_stalled(utcnow()) == []  # not idle long enough yet
+    later = utcnow() + timedelta(minutes=5)
+    assert pipeline.resume_stalled(later) == [pipeline.Next(pipeline.STEPS[1], release_id, 1)]
+    _run_all(release_id, 1)
+    assert pipeline.resume_stalled(later) == []  # published: nothing to resume
+    held = _submit(embargo_until=utcnow() + timedelta(days=1))
+    _run_all(held, 1)
+    assert pipeline.resume_stalled(later) == []  # embargoed on purpose
