@@ -72,3 +72,12 @@ def test_delivery_log_and_replay(admin: Any) -> None:
     )
     assert replay.status_code == 202 and replay.json() == {"id": partner_id, "replayed": 1}
     assert admin.get("/api/v1/admin/partners/pt_nobody/deliveries", headers=ADMIN).status_code == 404
+
+
+def test_metrics_count_partner_messages_by_status(admin: Any) -> None:
+    partner_id = admin.post(
+        "/api/v1/admin/partners", json={"name": "M", "url": "http://127.0.0.1:9/m"}, headers=ADMIN
+    ).json()["id"]
+    flow.publish()
+    metrics = admin.get("/metrics").text
+    assert f'syndicate_partner_deliveries{{partner_id="{partner_id}",status="pending"}} 1.0' in metrics

@@ -10,6 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
+from syndicate.store import deliveries
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
 
@@ -34,8 +35,23 @@ class ReleaseCollector(Collector):
         yield gauge
 
 
+class DeliveryCollector(Collector):
+    """Partner messages by partner and status (pending, delivered, dead, refused): dead ones need an operator."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "syndicate_partner_deliveries", "Partner messages by status", labels=["partner_id", "status"]
+        )
+        with session() as s:
+            for partner_id, counts in deliveries.counts_by_partner(s).items():
+                for status, count in counts.items():
+                    gauge.add_metric([partner_id, status], count)
+        yield gauge
+
+
 @router.get("/metrics")
 def metrics() -> Response:
     registry = CollectorRegistry()
     registry.register(ReleaseCollector())
+    registry.register(DeliveryCollector())
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
