@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import httpx
 from sqlalchemy.orm import Session
@@ -109,48 +111,72 @@ def lease(settings: Settings) -> timedelta:
     return timedelta(seconds=4 * settings.delivery_timeout + 30)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to."""
+
+    status_code: int | None = None
+    error: str | None = None
+    latency_ms: int = 0
+    #: the partner's Retry-After, in seconds (429, 503)
+    retry_after: float | None = None
+    #: no retry: the partner is disabled or answered 410 Gone (Standard Webhooks: stop sending)
+    final: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
 def send(delivery_id: int) -> str | None:
     """One attempt at one message; returns its new status (None if it was not ours to send)."""
     settings = get_settings()
     claimed = _claim(settings, delivery_id)
     if claimed is None:
         return None
-    row, url, secret, body = claimed
-    if isinstance(body, bytes):
-        status_code, error, latency_ms = _post(settings, url, secret, row.webhook_id, body)
-    else:
-        status_code, error, latency_ms = None, body, 0
-    delivered = status_code is not None and 200 <= status_code < 300
-    retry_at = None if delivered else next_attempt(settings.delivery_schedule, row.attempts, utcnow())
+    row, partner, body = claimed
+    outcome = _attempt(settings, row, partner, body)
+    retry_at = None
+    if not outcome.delivered and not outcome.final:
+        retry_at = next_attempt(settings.delivery_schedule, row.attempts, utcnow(), outcome.retry_after)
     with session() as s:
         fresh = s.get(DeliveryRow, delivery_id)
         assert fresh is not None
         store.record_attempt(
             s,
             fresh,
-            status_code=status_code,
-            error=error,
-            latency_ms=latency_ms,
-            delivered=delivered,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            latency_ms=outcome.latency_ms,
+            delivered=outcome.delivered,
             retry_at=retry_at,
         )
+        if outcome.status_code == 410:
+            partner_store.get(s, row.partner_id).active = False
         status = fresh.status
     extra = {
         "partner_id": row.partner_id,
         "release_id": row.release_id,
         "delivery_id": delivery_id,
         "attempt": row.attempts,
-        "status_code": status_code,
-        "latency_ms": latency_ms,
+        "status_code": outcome.status_code,
+        "latency_ms": outcome.latency_ms,
     }
-    if delivered:
+    if outcome.delivered:
         log.info("delivered", extra=extra)
     else:
-        log.warning("delivery failed (%s), now %s", error, status, extra=extra)
+        log.warning("delivery failed (%s), now %s", outcome.error, status, extra=extra)
     return status
 
 
-def _claim(settings: Settings, delivery_id: int) -> tuple[DeliveryRow, str, str, bytes | str] | None:
+@dataclass(frozen=True)
+class Target:
+    url: str
+    secret: str
+    active: bool
+
+
+def _claim(settings: Settings, delivery_id: int) -> tuple[DeliveryRow, Target, bytes | str] | None:
     """Claim the message and build its body (or the reason it cannot be built), committing the claim before any
     network traffic so a second task for the same message finds it taken."""
     with session() as s:
@@ -162,33 +188,65 @@ def _claim(settings: Settings, delivery_id: int) -> tuple[DeliveryRow, str, str,
             body: bytes | str = _body(s, row, partner)
         except SyndicateError as exc:
             body = f"cannot build the message: {exc}"
-        return row, partner.url, partner.secret, body
+        return row, Target(partner.url, partner.secret, partner.active), body
 
 
-def next_attempt(schedule: list[int], attempt: int, now: datetime) -> datetime | None:
+def _attempt(settings: Settings, row: DeliveryRow, partner: Target, body: bytes | str) -> Outcome:
+    if not partner.active:
+        return Outcome(error="the partner is disabled (it answered 410 Gone); replay re-enables it", final=True)
+    if isinstance(body, str):
+        return Outcome(error=body)
+    outcome = _post(settings, partner.url, partner.secret, row.webhook_id, body)
+    if outcome.status_code == 410:
+        return Outcome(410, "HTTP 410 Gone: the partner asked to stop; disabled", outcome.latency_ms, final=True)
+    return outcome
+
+
+def next_attempt(schedule: list[int], attempt: int, now: datetime, retry_after: float | None = None) -> datetime | None:
     """When to try again after failed attempt number ``attempt`` (1-based); None once the schedule is spent.
-    Jitter (±20%) keeps retries to one partner from arriving in lockstep after an outage."""
+    Jitter (±20%) keeps retries to one partner from arriving in lockstep after an outage; a partner's
+    Retry-After (up to a day) is honoured when it asks for longer."""
     if attempt > len(schedule):
         return None
     delay = schedule[attempt - 1] * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, 86400.0))
     return now + timedelta(seconds=delay)
 
 
-def _post(settings: Settings, url: str, secret: str, msg_id: str, body: bytes) -> tuple[int | None, str | None, int]:
+def _post(settings: Settings, url: str, secret: str, msg_id: str, body: bytes) -> Outcome:
     headers = webhooks.signed_headers(secret, msg_id, body, utcnow())
     timeout = httpx.Timeout(settings.delivery_timeout, connect=min(settings.delivery_timeout, 10.0))
     started = time.monotonic()
     try:
+        # Redirects are not followed (Standard Webhooks: a 3xx is a failure; the partner should update its URL).
         with guarded_client(settings, timeout=timeout, follow_redirects=False) as client:
             answer = client.post(url, content=body, headers=headers)
     except BlockedURL as exc:
-        return None, f"blocked: {exc}", _ms(started)
+        return Outcome(error=f"blocked: {exc}", latency_ms=_ms(started))
     except httpx.TimeoutException as exc:
-        return None, f"timeout: {type(exc).__name__}", _ms(started)
+        return Outcome(error=f"timeout: {type(exc).__name__}", latency_ms=_ms(started))
     except (httpx.HTTPError, SyndicateError, OSError) as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500], _ms(started)
-    error = None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
-    return answer.status_code, error, _ms(started)
+        return Outcome(error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=_ms(started))
+    code = answer.status_code
+    return Outcome(
+        status_code=code,
+        error=None if 200 <= code < 300 else f"HTTP {code}",
+        latency_ms=_ms(started),
+        retry_after=_retry_after(answer.headers.get("retry-after")),
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+    except (TypeError, ValueError):
+        return None
 
 
 def _ms(started: float) -> int:

@@ -133,6 +133,7 @@ def replay(partner_id_or_name: str, since: datetime | None = None) -> tuple[str,
     """Make a partner's messages (dead ones included) due again; returns (partner id, count)."""
     with session() as s:
         partner = partner_store.find(s, partner_id_or_name)
+        partner.active = True  # an operator's replay re-enables a partner that had answered 410 Gone
         count = store.replay(s, partner.id, since=aware(since) if since else None)
         log.info("replay", extra={"partner_id": partner.id, "count": count})
         return partner.id, count

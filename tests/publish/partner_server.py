@@ -34,6 +34,9 @@ class Partner:
     fail_first: int = 0
     always_fail: bool = False
     stall: float = 0.0
+    #: answer this status (with ``retry_after`` as Retry-After) instead of verifying, when set
+    status: int = 0
+    retry_after: str | None = None
     requests: int = 0
     accepted: list[Received] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -45,6 +48,8 @@ class Partner:
             number = self.requests
         if self.stall:
             time.sleep(self.stall)
+        if self.status:
+            return self.status
         if self.always_fail or number <= self.fail_first:
             return 500
         try:
@@ -78,14 +83,16 @@ class Server:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 name = self.path.strip("/")
+                partner = outer.partners.get(name)
                 if name == "hub":
                     outer.hub_pings.append(parse_qs(body.decode()))
                     code = 204
                 else:
-                    partner = outer.partners.get(name)
                     code = 404 if partner is None else partner.handle(body, dict(self.headers.items()))
                 try:
                     self.send_response(code)
+                    if partner is not None and partner.retry_after and code >= 400:
+                        self.send_header("retry-after", partner.retry_after)
                     self.send_header("content-length", "0")
                     self.end_headers()
                 except OSError:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from syndicate import delivery, partners, pipeline, syndication
+from syndicate import delivery, pipeline, syndication
+from syndicate import partners as partners_module
 from syndicate.errors import BlockedURL
 from syndicate.publish import webhooks, websub
 from syndicate.store import deliveries as store
@@ -58,15 +59,15 @@ def test_retry_schedule_has_jitter_and_ends() -> None:
 )
 def test_partner_urls_pass_the_ssrf_guard(database: str, url: str) -> None:
     with pytest.raises(BlockedURL):
-        partners.add_partner(name="evil", url=url)
+        partners_module.add_partner(name="evil", url=url)
 
 
 def test_filters_select_partners_and_versions_go_out_in_order(database: str) -> None:
-    everyone, _ = partners.add_partner(name="all", url="http://127.0.0.1:9/all")
-    incheon, _ = partners.add_partner(name="incheon", url="http://127.0.0.1:9/i", agencies=["incheon"])
-    partners.add_partner(name="seoul", url="http://127.0.0.1:9/s", agencies=["seoul"])
-    partners.add_partner(name="culture", url="http://127.0.0.1:9/c", categories=["culture"])
-    partners.add_partner(name="japanese", url="http://127.0.0.1:9/j", languages=["ja"])
+    everyone, _ = partners_module.add_partner(name="all", url="http://127.0.0.1:9/all")
+    incheon, _ = partners_module.add_partner(name="incheon", url="http://127.0.0.1:9/i", agencies=["incheon"])
+    partners_module.add_partner(name="seoul", url="http://127.0.0.1:9/s", agencies=["seoul"])
+    partners_module.add_partner(name="culture", url="http://127.0.0.1:9/c", categories=["culture"])
+    partners_module.add_partner(name="japanese", url="http://127.0.0.1:9/j", languages=["ja"])
     release_id, rest = flow.publish()
     assert pipeline.Next("deliver", release_id, 1) in rest
     flow.correct(release_id, "정정된 제목")
@@ -90,9 +91,9 @@ def test_filters_select_partners_and_versions_go_out_in_order(database: str) -> 
 
 
 def test_retraction_goes_to_partners_that_had_the_release(database: str) -> None:
-    had, _ = partners.add_partner(name="had", url="http://127.0.0.1:9/had")
+    had, _ = partners_module.add_partner(name="had", url="http://127.0.0.1:9/had")
     release_id, _ = flow.publish()
-    late, _ = partners.add_partner(name="late", url="http://127.0.0.1:9/late")
+    late, _ = partners_module.add_partner(name="late", url="http://127.0.0.1:9/late")
     steps = pipeline.retract(release_id, agency_id="incheon")
     assert pipeline.Next("deliver", release_id, 0) in steps
     retractions = [(r.partner_id, r.type) for r in _rows(release_id) if r.type == "release.retracted"]
@@ -101,8 +102,8 @@ def test_retraction_goes_to_partners_that_had_the_release(database: str) -> None
 
 
 def test_licence_gate_refuses_commercial_partners_and_records_why(database: str) -> None:
-    shop, _ = partners.add_partner(name="shop", url="http://127.0.0.1:9/shop", commercial=True)
-    ngo, _ = partners.add_partner(name="ngo", url="http://127.0.0.1:9/ngo")
+    shop, _ = partners_module.add_partner(name="shop", url="http://127.0.0.1:9/shop", commercial=True)
+    ngo, _ = partners_module.add_partner(name="ngo", url="http://127.0.0.1:9/ngo")
     release_id, _ = flow.publish(licence="KOGL-2")
     rows = {r.partner_id: r for r in _rows(release_id)}
     assert rows[shop].status == "refused" and rows[shop].last_error == "KOGL-2 forbids commercial use"
@@ -115,7 +116,7 @@ def test_licence_gate_refuses_commercial_partners_and_records_why(database: str)
 
 def test_embargo_time_travel(database: str, client: Any) -> None:
     """Nothing anywhere before the minute; everything at it (the beat's sweep run with a clock a day ahead)."""
-    partner_id, _ = partners.add_partner(name="watcher", url="http://127.0.0.1:9/w")
+    partner_id, _ = partners_module.add_partner(name="watcher", url="http://127.0.0.1:9/w")
     until = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
     release_id, rest = flow.publish("엠바고: 내일 정오 공개", embargo_until=until)
     assert rest == []
@@ -141,7 +142,7 @@ def test_embargo_time_travel(database: str, client: Any) -> None:
 
 
 def test_replay_makes_dead_messages_due_again(database: str) -> None:
-    partner_id, _ = partners.add_partner(name="p", url="http://127.0.0.1:9/p")
+    partner_id, _ = partners_module.add_partner(name="p", url="http://127.0.0.1:9/p")
     release_id, _ = flow.publish()
     with session() as s:
         (row,) = store.of_release(s, release_id)
@@ -151,7 +152,59 @@ def test_replay_makes_dead_messages_due_again(database: str) -> None:
             s, claimed, status_code=500, error="HTTP 500", latency_ms=5, delivered=False, retry_at=None
         )
     assert [r.status for r in _rows(release_id)] == ["dead"]
-    assert partners.replay("p", since=utcnow() - timedelta(hours=1)) == (partner_id, 1)
+    assert partners_module.replay("p", since=utcnow() - timedelta(hours=1)) == (partner_id, 1)
     assert [r.status for r in _rows(release_id)] == ["pending"]
-    log = partners.delivery_log(partner_id)
+    log = partners_module.delivery_log(partner_id)
     assert log[0]["log"][0]["status_code"] == 500 and "secret" not in str(log)
+
+
+def test_send_signs_and_a_loopback_partner_verifies(database: str, partners: Any) -> None:
+    """delivery.send in-process against a real HTTP partner that verifies with standardwebhooks."""
+    partner, url = partners.partner("ok")
+    _partner_id, partner.secret = partners_add(url)
+    release_id, _ = flow.publish()
+    (row,) = _rows(release_id)
+    assert delivery.send(row.id) == "delivered"
+    assert delivery.send(row.id) is None  # delivered: nothing left to claim
+    (got,) = partner.accepted
+    assert got.webhook_id == row.webhook_id and got.type == "release.published" and not partner.problems
+
+
+def test_retry_after_is_honoured(database: str, partners: Any) -> None:
+    _partner, url = partners.partner("busy", status=429, retry_after="120")
+    partners_add(url)
+    release_id, _ = flow.publish()
+    (row,) = _rows(release_id)
+    before = utcnow()
+    assert delivery.send(row.id) == "pending"
+    (row,) = _rows(release_id)
+    assert row.last_status_code == 429 and row.next_attempt_at is not None
+    assert (row.next_attempt_at - before).total_seconds() >= 119  # not the schedule's first 5 s
+
+
+def test_410_gone_disables_the_partner_until_replayed(database: str, partners: Any) -> None:
+    partner, url = partners.partner("gone", status=410)
+    partner_id, partner.secret = partners_add(url)
+    first_id, _ = flow.publish("첫째")
+    second_id, _ = flow.publish("둘째")
+    assert delivery.send(_rows(first_id)[0].id) == "dead"
+    assert delivery.send(_rows(second_id)[0].id) == "dead"
+    assert partner.requests == 1, "a disabled partner is not contacted again"
+    third_id, _ = flow.publish("셋째")
+    assert _rows(third_id) == [], "a disabled partner gets no new messages"
+    partner.status = 0
+    assert partners_module.replay(partner_id) == (partner_id, 2)
+    assert delivery.send(_rows(first_id)[0].id) == "delivered"
+
+
+def test_next_attempt_takes_the_longer_of_schedule_and_retry_after() -> None:
+    now = utcnow()
+    at = delivery.next_attempt([1, 1], 1, now, retry_after=30)
+    assert at is not None and 30 <= (at - now).total_seconds() <= 30.001
+    at = delivery.next_attempt([100], 1, now, retry_after=1)
+    assert at is not None and (at - now).total_seconds() >= 80
+    assert delivery.next_attempt([1], 1, now, retry_after=10**9) <= now + timedelta(days=1)  # type: ignore[operator]
+
+
+def partners_add(url: str) -> tuple[str, str]:
+    return partners_module.add_partner(name=url.rsplit("/", 1)[-1], url=url)
