@@ -92,6 +92,9 @@ def api(
     """Run the HTTP API and portal (uvicorn)."""
     import uvicorn
 
+    from syndicate.logs import configure
+
+    configure()
     uvicorn.run(
         "syndicate.api.app:create_app",
         factory=True,
@@ -99,6 +102,7 @@ def api(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=None,  # keep our logfmt handler (secrets redacted)
         proxy_headers=True,
     )
 
