@@ -34,6 +34,8 @@ def add_partner(
     """Register a partner; returns (id, signing secret). The secret is shown to the caller this once only."""
     if not name.strip():
         raise ValueError("a partner needs a name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name + url):
+        raise ValueError("the name and URL must not contain control characters")
     if ninjs_version not in ninjs.SCHEMAS:
         raise ValueError(f"ninjs version must be one of {', '.join(ninjs.SCHEMAS)}")
     check_url(url, get_settings())  # BlockedURL for private addresses, non-http schemes

@@ -81,3 +81,14 @@ def test_metrics_count_partner_messages_by_status(admin: Any) -> None:
     flow.publish()
     metrics = admin.get("/metrics").text
     assert f'syndicate_partner_deliveries{{partner_id="{partner_id}",status="pending"}} 1.0' in metrics
+
+
+def test_control_characters_and_bad_ids_are_422_not_500(admin: Any) -> None:
+    answer = admin.post(
+        "/api/v1/admin/partners",
+        json={"name": "a\x00b", "url": "http://127.0.0.1:9/", "languages": ["\x00"]},
+        headers=ADMIN,
+    )
+    assert answer.status_code == 422, answer.text
+    assert admin.get("/api/v1/admin/partners/%00x/deliveries", headers=ADMIN).status_code == 422
+    assert admin.post("/api/v1/admin/partners/a%20b/replay", headers=ADMIN).status_code == 422

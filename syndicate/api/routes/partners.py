@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from syndicate import partners as operators
@@ -15,14 +16,21 @@ from syndicate.errors import InputError
 router = APIRouter(prefix="/api/v1/admin/partners", tags=["admin: partners"])
 
 
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+Slug = Annotated[str, Field(pattern=r"^[\w\-]{1,100}$")]
+#: partner ids are generated (pt_ + hex); anything else is not one (and never reaches the database)
+PartnerId = Annotated[str, PathParam(pattern=r"^[\w\-]{1,64}$")]
+
+
 class PartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    url: str = Field(max_length=2000, pattern=r"^https?://")
-    languages: list[str] = Field(default_factory=list)
-    agencies: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
+    #: printable text only (no control characters)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    url: str = Field(max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
+    languages: list[Language] = Field(default_factory=list, max_length=50)
+    agencies: list[Slug] = Field(default_factory=list, max_length=500)
+    categories: list[Slug] = Field(default_factory=list, max_length=500)
     commercial: bool = False
     ninjs_version: str = Field(default="3", pattern=r"^(3|2\.2)$")
 
@@ -65,14 +73,14 @@ def list_partners(_: Admin) -> list[dict[str, Any]]:
 
 @router.get("/{partner_id}/deliveries")
 def deliveries(
-    partner_id: str, _: Admin, since: datetime | None = None, limit: int = Query(default=200, ge=1, le=1000)
+    partner_id: PartnerId, _: Admin, since: datetime | None = None, limit: int = Query(default=200, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
     """The delivery log: messages newest first, each with its attempts, status codes and latency."""
     return operators.delivery_log(partner_id, since=since, limit=limit)
 
 
 @router.post("/{partner_id}/replay", status_code=status.HTTP_202_ACCEPTED)
-def replay(partner_id: str, _: Admin, body: ReplayIn | None = None) -> dict[str, Any]:
+def replay(partner_id: PartnerId, _: Admin, body: ReplayIn | None = None) -> dict[str, Any]:
     """Send a partner's messages again, dead ones included (same webhook ids)."""
     from syndicate.api.dispatch import enqueue_due
 
