@@ -196,3 +196,15 @@ def test_feed_directory_page_links_every_format(client: Any) -> None:
     for filename in FILES:
         for scope in ("ko", "ko+en", "ko/categories/economy", "ko/agencies/incheon"):
             assert f'href="http://testserver/feeds/{scope}/{filename}"' in page.text
+
+
+def test_concurrent_first_renders_of_a_feed_do_not_fail(database: str) -> None:
+    """The render task and a reader's request may render the same document at once: both succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    flow.publish()
+    for attempt in range(5):
+        flow.publish(f"동시 렌더 {attempt}")  # the scope changes: every document is stale again
+        with ThreadPoolExecutor(8) as pool:
+            docs = list(pool.map(lambda _: syndication.get_document("ko", "atom.xml"), range(8)))
+        assert len({d.etag for d in docs}) == 1
