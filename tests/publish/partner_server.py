@@ -77,6 +77,7 @@ class Server:
     def __init__(self) -> None:
         self.partners: dict[str, Partner] = {}
         self.hub_pings: list[dict[str, list[str]]] = []
+        self.hub_status = 204
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -86,7 +87,7 @@ class Server:
                 partner = outer.partners.get(name)
                 if name == "hub":
                     outer.hub_pings.append(parse_qs(body.decode()))
-                    code = 204
+                    code = outer.hub_status
                 else:
                     code = 404 if partner is None else partner.handle(body, dict(self.headers.items()))
                 try:

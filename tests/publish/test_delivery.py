@@ -208,3 +208,27 @@ def test_next_attempt_takes_the_longer_of_schedule_and_retry_after() -> None:
 
 def partners_add(url: str) -> tuple[str, str]:
     return partners_module.add_partner(name=url.rsplit("/", 1)[-1], url=url)
+
+
+def test_websub_ping_once_per_change_and_again_after_a_hub_failure(
+    database: str, partners: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import announce
+    from syndicate.config import get_settings
+    from syndicate.errors import DeliveryFailed
+
+    assert announce.announce() == 0  # no hub configured: nothing to do
+    monkeypatch.setenv("SYNDICATE_WEBSUB_HUB", f"{partners.base}/hub")
+    get_settings.cache_clear()
+    flow.publish()
+    partners.hub_status = 503
+    with pytest.raises(DeliveryFailed):
+        announce.announce()
+    partners.hub_status = 204
+    assert announce.announce() == 3  # ko, ko/agencies/incheon, ko/categories/economy
+    assert announce.announce() == 0  # nothing changed since
+    ping = partners.hub_pings[-1]
+    assert ping["hub.mode"] == ["publish"]
+    assert "http://testserver/feeds/ko/atom.xml" in ping["hub.url"] and len(ping["hub.url"]) == 9
+    flow.publish("두 번째")
+    assert announce.announce() == 3
