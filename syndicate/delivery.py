@@ -3,7 +3,7 @@
 The pipeline calls ``plan_release`` / ``plan_retraction`` inside the transaction that publishes or retracts, so a
 message exists exactly when the change commits (at least once, never lost). Each message is then sent by its
 own task (``send``) with a short timeout, so one slow or dead partner never holds up another; a failure
-schedules the next attempt from ``settings.delivery_schedule`` with jitter, and the beat sweep (``due_ids``)
+schedules the next attempt from ``settings.delivery_schedule`` with jitter, and the beat sweep (``reserve_due``)
 re-enqueues whatever has fallen due. After the schedule the message is dead until an operator replays it.
 """
 
@@ -101,9 +101,17 @@ def plan_retraction(s: Session, row: ReleaseRow) -> int:
 # --- sending -------------------------------------------------------------------------------------------------------
 
 
-def due_ids(release_id: str | None = None) -> list[int]:
+def reserve_due(release_id: str | None = None) -> list[tuple[int, str]]:
+    """Reserve every due message (or one release's) for a send task each: (delivery id, claim token) pairs."""
+    lease_for = lease(get_settings())
+    out = []
     with session() as s:
-        return list(store.due(s, utcnow(), release_id=release_id))
+        now = utcnow()
+        for delivery_id in store.due(s, now, release_id=release_id):
+            token = store.reserve(s, delivery_id, now, lease_for)
+            if token is not None:
+                out.append((delivery_id, token))
+    return out
 
 
 def lease(settings: Settings) -> timedelta:
@@ -128,10 +136,10 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def send(delivery_id: int) -> str | None:
-    """One attempt at one message; returns its new status (None if it was not ours to send)."""
+def send(delivery_id: int, token: str) -> str | None:
+    """One attempt at one reserved message; returns its new status (None if it was not ours to send)."""
     settings = get_settings()
-    claimed = _claim(settings, delivery_id)
+    claimed = _claim(settings, delivery_id, token)
     if claimed is None:
         return None
     row, partner, body = claimed
@@ -176,11 +184,11 @@ class Target:
     active: bool
 
 
-def _claim(settings: Settings, delivery_id: int) -> tuple[DeliveryRow, Target, bytes | str] | None:
+def _claim(settings: Settings, delivery_id: int, token: str) -> tuple[DeliveryRow, Target, bytes | str] | None:
     """Claim the message and build its body (or the reason it cannot be built), committing the claim before any
     network traffic so a second task for the same message finds it taken."""
     with session() as s:
-        row = store.claim(s, delivery_id, utcnow(), lease(settings))
+        row = store.claim(s, delivery_id, token, utcnow(), lease(settings))
         if row is None:
             return None
         partner = partner_store.get(s, row.partner_id)

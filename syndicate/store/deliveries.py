@@ -1,13 +1,16 @@
-"""Deliveries to partners: one row per message, claimed with a lease while it is being sent, and its log.
+"""Deliveries to partners: one row per message, handed to one send task at a time, and its log.
 
 A delivery is *due* when it is pending, its ``next_attempt_at`` has passed, and no earlier message for the same
-partner and release is still pending (so version 3 never overtakes version 2). Sending claims it first by moving
-``next_attempt_at`` forward by a lease: a second task for the same row finds nothing to do, and a worker that
-dies mid-send leaves a row that falls due again when the lease runs out.
+partner and release is still pending (so version 3 never overtakes version 2). The sweep *reserves* a due row
+for one task (a fresh ``claim_token``, ``next_attempt_at`` moved forward by a lease) and the task *claims* it with
+that token before sending. So a sweep that runs again while the task waits in the queue enqueues nothing more,
+a duplicate or late task finds its token gone, and a task lost with its worker leaves a row that falls due
+again when the lease runs out.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -80,9 +83,10 @@ def due(s: Session, now: datetime, *, release_id: str | None = None, limit: int 
     return s.scalars(stmt).all()
 
 
-def claim(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> DeliveryRow | None:
-    """Take a due delivery for one attempt (None if it is not due, already claimed, or waits for an earlier
-    message). The caller commits right away, before sending."""
+def reserve(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> str | None:
+    """Hand a due message to one send task: returns the token that task must claim it with (None if it is not
+    due, is already reserved, or waits for an earlier message)."""
+    token = uuid.uuid4().hex
     result = s.execute(
         update(DeliveryRow)
         .where(
@@ -93,13 +97,24 @@ def claim(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> Deli
                 ~_earlier_pending(),  # type: ignore[operator]
             )
         )
-        .values(next_attempt_at=now + lease, attempts=DeliveryRow.attempts + 1)
+        .values(next_attempt_at=now + lease, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def claim(s: Session, delivery_id: int, token: str, now: datetime, lease: timedelta) -> DeliveryRow | None:
+    """Take a reserved message for one attempt (None if the token is not the current one: a duplicate or late
+    task). The caller commits right away, before sending."""
+    result = s.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.status == PENDING, DeliveryRow.claim_token == token)
+        .values(next_attempt_at=now + lease, attempts=DeliveryRow.attempts + 1, claim_token=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    row = s.get(DeliveryRow, delivery_id, populate_existing=True)
-    return row
+    return s.get(DeliveryRow, delivery_id, populate_existing=True)
 
 
 def record_attempt(
@@ -163,7 +178,7 @@ def replay(s: Session, partner_id: str, *, since: datetime | None = None) -> int
     stmt = (
         update(DeliveryRow)
         .where(DeliveryRow.partner_id == partner_id, DeliveryRow.status.in_([DEAD, DELIVERED, PENDING]))
-        .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
+        .values(status=PENDING, attempts=0, next_attempt_at=utcnow(), claim_token=None)
         .execution_options(synchronize_session=False)
     )
     if since is not None:

@@ -214,6 +214,8 @@ class DeliveryRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    #: set when the sweep hands the message to a send task; only the task holding it may send (no duplicates)
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)

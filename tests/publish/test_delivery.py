@@ -80,11 +80,16 @@ def test_filters_select_partners_and_versions_go_out_in_order(database: str) -> 
         due = set(store.due(s, utcnow()))
     first = {r.id for r in rows if r.version == 1}
     assert due == first
+    reserved = dict(delivery.reserve_due())
+    assert set(reserved) == first
+    assert delivery.reserve_due() == [], "a reserved message is not handed to a second task"
     with session() as s:
         for delivery_id in sorted(first):
-            row = store.claim(s, delivery_id, utcnow(), timedelta(seconds=60))
+            assert store.claim(s, delivery_id, "not-the-token", utcnow(), timedelta(seconds=60)) is None
+            row = store.claim(s, delivery_id, reserved[delivery_id], utcnow(), timedelta(seconds=60))
             assert row is not None
-            assert store.claim(s, delivery_id, utcnow(), timedelta(seconds=60)) is None  # leased
+            # The same task delivered twice by the broker: the token is spent.
+            assert store.claim(s, delivery_id, reserved[delivery_id], utcnow(), timedelta(seconds=60)) is None
             store.record_attempt(s, row, status_code=204, error=None, latency_ms=3, delivered=True, retry_at=None)
     with session() as s:
         assert set(store.due(s, utcnow())) == {r.id for r in rows if r.version == 2}
@@ -144,9 +149,9 @@ def test_embargo_time_travel(database: str, client: Any) -> None:
 def test_replay_makes_dead_messages_due_again(database: str) -> None:
     partner_id, _ = partners_module.add_partner(name="p", url="http://127.0.0.1:9/p")
     release_id, _ = flow.publish()
+    ((delivery_id, token),) = delivery.reserve_due()
     with session() as s:
-        (row,) = store.of_release(s, release_id)
-        claimed = store.claim(s, row.id, utcnow(), timedelta(seconds=60))
+        claimed = store.claim(s, delivery_id, token, utcnow(), timedelta(seconds=60))
         assert claimed is not None
         store.record_attempt(
             s, claimed, status_code=500, error="HTTP 500", latency_ms=5, delivered=False, retry_at=None
@@ -164,8 +169,11 @@ def test_send_signs_and_a_loopback_partner_verifies(database: str, partners: Any
     _partner_id, partner.secret = partners_add(url)
     release_id, _ = flow.publish()
     (row,) = _rows(release_id)
-    assert delivery.send(row.id) == "delivered"
-    assert delivery.send(row.id) is None  # delivered: nothing left to claim
+    ((delivery_id, token),) = delivery.reserve_due()
+    assert delivery_id == row.id
+    assert delivery.send(row.id, token) == "delivered"
+    assert delivery.send(row.id, token) is None  # a duplicate task: nothing left to claim
+    assert delivery.reserve_due() == []
     (got,) = partner.accepted
     assert got.webhook_id == row.webhook_id and got.type == "release.published" and not partner.problems
 
@@ -176,7 +184,7 @@ def test_retry_after_is_honoured(database: str, partners: Any) -> None:
     release_id, _ = flow.publish()
     (row,) = _rows(release_id)
     before = utcnow()
-    assert delivery.send(row.id) == "pending"
+    assert _send(release_id) == "pending"
     (row,) = _rows(release_id)
     assert row.last_status_code == 429 and row.next_attempt_at is not None
     assert (row.next_attempt_at - before).total_seconds() >= 119  # not the schedule's first 5 s
@@ -187,14 +195,14 @@ def test_410_gone_disables_the_partner_until_replayed(database: str, partners: A
     partner_id, partner.secret = partners_add(url)
     first_id, _ = flow.publish("첫째")
     second_id, _ = flow.publish("둘째")
-    assert delivery.send(_rows(first_id)[0].id) == "dead"
-    assert delivery.send(_rows(second_id)[0].id) == "dead"
+    assert _send(first_id) == "dead"
+    assert _send(second_id) == "dead"
     assert partner.requests == 1, "a disabled partner is not contacted again"
     third_id, _ = flow.publish("셋째")
     assert _rows(third_id) == [], "a disabled partner gets no new messages"
     partner.status = 0
     assert partners_module.replay(partner_id) == (partner_id, 2)
-    assert delivery.send(_rows(first_id)[0].id) == "delivered"
+    assert _send(first_id) == "delivered"
 
 
 def test_next_attempt_takes_the_longer_of_schedule_and_retry_after() -> None:
@@ -232,3 +240,9 @@ def test_websub_ping_once_per_change_and_again_after_a_hub_failure(
     assert "http://testserver/feeds/ko/atom.xml" in ping["hub.url"] and len(ping["hub.url"]) == 9
     flow.publish("두 번째")
     assert announce.announce() == 3
+
+
+def _send(release_id: str) -> str | None:
+    """What the delivery sweep and a send task do for a release's one due message."""
+    ((delivery_id, token),) = delivery.reserve_due(release_id)
+    return delivery.send(delivery_id, token)

@@ -22,18 +22,18 @@ def _time_limit() -> float:
 
 
 @app.task(name="syndicate.deliver.send", acks_late=True, ignore_result=True)
-def send(delivery_id: int) -> str | None:
+def send(delivery_id: int, token: str) -> str | None:
     # No Celery retry here: a failure is recorded and rescheduled in the database by delivery.send itself.
-    return delivery.send(delivery_id)
+    return delivery.send(delivery_id, token)
 
 
 @app.task(name="syndicate.deliver.due", **RETRY_KW)
 def due(release_id: str | None = None) -> int:
     """Enqueue a send for every message that is due (all of them, or one release's)."""
-    ids = delivery.due_ids(release_id)
-    for delivery_id in ids:
-        send.apply_async(args=[delivery_id], time_limit=_time_limit(), soft_time_limit=_time_limit() - 5)
-    return len(ids)
+    reserved = delivery.reserve_due(release_id)
+    for delivery_id, token in reserved:
+        send.apply_async(args=[delivery_id, token], time_limit=_time_limit(), soft_time_limit=_time_limit() - 5)
+    return len(reserved)
 
 
 @app.task(name="syndicate.deliver.websub", **RETRY_KW)
