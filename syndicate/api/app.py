@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
-from syndicate.api.routes import feeds, health, partners, releases
+from syndicate.api.feedserve import FeedFastPath
+from syndicate.api.routes import credit_admin, feeds, health, partners, releases, sources
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ STATUS: list[tuple[type[errors.SyndicateError], int]] = [
     (errors.Gone, 410),
     (errors.BlockedURL, 422),
     (errors.InputError, 422),
+    (errors.RateLimited, 429),
     (errors.Retriable, 503),
     (errors.FetchError, 502),
     (errors.ConfigError, 500),
@@ -72,7 +74,11 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(releases.router)
     app.include_router(feeds.router)
+    # The feeds' hot path runs before the framework's routing (see feedserve).
+    app.add_middleware(FeedFastPath)
     app.include_router(health.router)
+    app.include_router(sources.router)
+    app.include_router(credit_admin.router)
     app.include_router(partners.router)
     templates = Jinja2Templates(directory=str(WEB / "templates"))
 
@@ -83,3 +89,9 @@ def create_app() -> FastAPI:
         return templates.TemplateResponse(request, "home.html", {"feeds": syndication.all_feed_urls()[:40]})
 
     return app
+
+
+def create_asgi() -> FeedFastPath:
+    """What `syndicate api` serves: the app behind the feeds' fast path, so that a feed request skips even the
+    framework's outermost middleware. (create_app keeps the same path inside, for in-process clients.)"""
+    return FeedFastPath(create_app())

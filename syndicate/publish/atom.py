@@ -7,7 +7,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from syndicate.publish.content import creator, item_html, item_summary, rights, source_name
+from syndicate.publish.content import creator, item_html, item_summary, rights, source_name, source_url
 from syndicate.publish.items import FeedItem, FeedMeta
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -60,16 +60,17 @@ def _entry(feed: etree._Element, item: FeedItem) -> None:
     _sub(entry, "link", href=item.link, rel="alternate", type="text/html", hreflang=item.language)
     author = _sub(entry, "author")
     _sub(author, "name", creator(item.credit))
-    _sub(entry, "rights", rights(item.credit), type="text")
+    _sub(entry, "rights", rights(item.credit, item.language), type="text")
     for category in item.categories:
         _sub(entry, "category", term=category)
     for att in item.attachments:
         _sub(entry, "link", href=att.url, rel="enclosure", type=att.type or "application/octet-stream", title=att.name)
-    if item.original_url:
+    origin = source_url(item)
+    if origin:
         source = _sub(entry, "source")
-        _sub(source, "id", item.original_url)
+        _sub(source, "id", origin)
         _sub(source, "title", source_name(item.credit))
-        _sub(source, "link", href=item.original_url, rel="alternate")
+        _sub(source, "link", href=origin, rel="alternate")
     summary = item_summary(item)
     if summary:
         _sub(entry, "summary", summary, type="text")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from syndicate.model import Credit
-from syndicate.publish.items import FeedItem, credit_text
+from syndicate.publish.items import FeedItem, credit_html, licence_name
 
 
 def creator(credit: Credit) -> str:
@@ -27,9 +27,15 @@ def source_name(credit: Credit) -> str:
     return agency.name.ko if agency.name is not None else creator(credit)
 
 
-def rights(credit: Credit) -> str:
-    lic = credit.licence
-    return f"{lic.id} ({lic.url})" if lic.url else lic.id
+def source_url(item: FeedItem) -> str | None:
+    """Where the credit links: the original, else the agency's own site."""
+    return item.original_url or item.credit.agency.homepage
+
+
+def rights(credit: Credit, language: str = "en") -> str:
+    """The licence as readers know it, with its URL: "KOGL Type 1 (attribution) https://…"."""
+    name = licence_name(credit.licence, language)
+    return f"{name} {credit.licence.url}" if credit.licence.url else name
 
 
 def _single(item: FeedItem) -> str:
@@ -43,15 +49,15 @@ def _single(item: FeedItem) -> str:
 def item_html(item: FeedItem) -> str:
     """The item's body as published: label (if machine-translated), content, the original beside a translation
     (bilingual feeds), then the visible credit line."""
-    credit = escape(credit_text(credit=item.credit, original_url=item.original_url))
+    credit = credit_html(item.credit, item.original_url, item.language)
     if item.original is None:
-        return f'{_single(item)}<p class="credit">{credit}</p>'
+        return f"{_single(item)}{credit}"
     original = item.original
     return (
         f'<div lang="{escape(item.language)}" class="translation">{_single(item)}</div>'
         f'<hr/><div lang="{escape(original.language)}" class="original">'
         f"<h2>{escape(original.title)}</h2>{_single(original)}</div>"
-        f'<p class="credit">{credit}</p>'
+        f"{credit}"
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syndicate.publish.content import creator, item_html, item_summary
-from syndicate.publish.items import FeedItem, FeedMeta, credit_text
+from syndicate.publish.content import creator, item_html, item_summary, source_url
+from syndicate.publish.items import FeedItem, FeedMeta, credit_text, licence_name, usage_terms
 
 VERSION = "https://jsonfeed.org/version/1.1"
 MEDIA_TYPE = "application/feed+json"
@@ -62,18 +62,24 @@ def _item(item: FeedItem) -> dict[str, Any]:
 
 def _author(item: FeedItem) -> dict[str, str]:
     author = {"name": creator(item.credit)}
-    if item.original_url:
-        author["url"] = item.original_url
+    url = source_url(item)
+    if url:
+        author["url"] = url
     return author
 
 
 def _extension(item: FeedItem) -> dict[str, Any]:
     credit = item.credit
     ext: dict[str, Any] = {
-        "credit": credit_text(credit=credit, original_url=item.original_url),
+        "credit": credit_text(credit, item.original_url, item.language),
         "agency": credit.agency.model_dump(mode="json", exclude_none=True),
         "via": credit.via,
-        "licence": {"id": credit.licence.id, "url": credit.licence.url},
+        "licence": {
+            "id": credit.licence.id,
+            "name": licence_name(credit.licence, item.language),
+            "url": credit.licence.url,
+            "usage_terms": usage_terms(credit.licence, item.language),
+        },
         "machine_translation_label": item.label,
         "alternates": dict(item.alternates),
         "about": "syndicate: the credit (agency, outlet, licence) and machine-translation label of this item",

@@ -13,8 +13,8 @@ from typing import Any
 
 import lxml.html
 
-from syndicate.publish.content import creator
-from syndicate.publish.items import FeedItem, credit_text
+from syndicate.publish.content import creator, source_url
+from syndicate.publish.items import FeedItem, credit_text, usage_terms
 
 SCHEMAS = {
     "3": "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#",
@@ -63,7 +63,7 @@ def _ninjs3(item: FeedItem, *, version: int, status: str, embargoed_until: datet
         "bodies": _bodies(item),
         "by": creator(credit),
         "copyrightHolder": _holder(item),
-        "copyrightNotice": credit_text(credit=credit, original_url=item.original_url),
+        "copyrightNotice": credit_text(credit, item.original_url, item.language),
         "usageTerms": _usage_terms(item),
         "altIds": [{"role": "release-url", "value": item.link}],
     }
@@ -76,8 +76,8 @@ def _ninjs3(item: FeedItem, *, version: int, status: str, embargoed_until: datet
     if item.categories:
         doc["subjects"] = [{"name": c, "rel": "category", "literal": c} for c in item.categories]
     source: dict[str, Any] = {"name": _holder(item), "role": "originator"}
-    if item.original_url:
-        source["uri"] = item.original_url
+    if source_url(item):
+        source["uri"] = source_url(item)
     doc["infoSources"] = [source]
     if credit.via:
         doc["infoSources"].append({"name": credit.via, "role": "distributor"})
@@ -117,16 +117,10 @@ def _holder(item: FeedItem) -> str:
 
 
 def _usage_terms(item: FeedItem) -> str:
-    lic = item.credit.licence
-    allows = []
-    allows.append("commercial use allowed" if lic.commercial else "no commercial use")
-    allows.append("derivatives allowed" if lic.derivatives else "no derivatives")
-    terms = f"Licence {lic.id}: attribution required; {', '.join(allows)}."
-    if lic.url:
-        terms += f" {lic.url}"
-    if item.label:
-        terms += f" {item.label}"
-    return terms
+    terms = usage_terms(item.credit.licence, item.language)
+    if item.credit.licence.url:
+        terms += f" {item.credit.licence.url}"
+    return f"{terms} {item.label}" if item.label else terms
 
 
 def _attachment(url: str, name: str | None, media_type: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from syndicate.publish.content import item_html, item_summary
-from syndicate.publish.items import FeedItem, FeedMeta
+from syndicate.publish.items import FeedItem, FeedMeta, licence_name
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -51,8 +51,9 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     credit = item.credit
     creator = credit.agency.name.en if credit.agency.name else (credit.agency.found or "unknown")
     _sub(el, f"{{{DC}}}creator", creator)
-    _sub(el, f"{{{DC}}}rights", credit.licence.id)
-    original = item.original_url
+    rights = licence_name(credit.licence, item.language)
+    _sub(el, f"{{{DC}}}rights", f"{rights} {credit.licence.url}" if credit.licence.url else rights)
+    original = item.original_url or credit.agency.homepage
     if original:
         source_name = credit.agency.name.ko if credit.agency.name else creator
         _sub(el, "source", source_name, url=original)

@@ -88,3 +88,16 @@ def mark_announced(s: Session, scope: str, version: int) -> None:
         .where(FeedScopeRow.scope == scope, FeedScopeRow.announced_version < version)
         .values(announced_version=version)
     )
+
+
+def fresh_etag(s: Session, scope: str, fmt: str) -> str | None:
+    """The stored document's ETag if it is current for its scope's version, else None (one small query)."""
+    row = s.execute(
+        select(FeedDocumentRow.etag, FeedDocumentRow.rendered_version, FeedScopeRow.version)
+        .outerjoin(FeedScopeRow, FeedScopeRow.scope == FeedDocumentRow.scope)
+        .where(FeedDocumentRow.scope == scope, FeedDocumentRow.format == fmt)
+    ).first()
+    if row is None:
+        return None
+    etag, rendered, version = row
+    return etag if rendered >= (version or 0) else None

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
@@ -30,6 +30,7 @@ def create(
     embargo_until: datetime | None = None,
     source_id: str | None = None,
     release_id: str | None = None,
+    fingerprint: str | None = None,
 ) -> ReleaseRow:
     release_id = release_id or new_id()
     row = ReleaseRow(
@@ -37,6 +38,7 @@ def create(
         identity=identity or f"release:{release_id}",
         agency_id=agency_id,
         source_id=source_id,
+        fingerprint=fingerprint,
         status=ReleaseStatus.received,
         language=language,
         category=category,
@@ -118,6 +120,8 @@ def published(
         .where(ReleaseRow.published_version > 0, ReleaseRow.retracted_at.is_(None))
         .order_by(ReleaseRow.published_at.desc(), ReleaseRow.id)
         .limit(limit)
+        # Feeds need the processed content, not the submission as received (often the larger half).
+        .options(defer(ReleaseVersionRow.raw))
     )
     if agency_id is not None:
         stmt = stmt.where(ReleaseRow.agency_id == agency_id)
@@ -130,6 +134,18 @@ def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
     return s.scalars(
         select(ReleaseRow).where(ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now)
     ).all()
+
+
+def flagged(s: Session, stage: str, limit: int = 100) -> Sequence[tuple[ReleaseRow, ReleaseEventRow]]:
+    """Releases whose current version carries an event ``stage`` (e.g. "agency_unmatched"), newest first."""
+    stmt = (
+        select(ReleaseRow, ReleaseEventRow)
+        .join(ReleaseEventRow, ReleaseEventRow.release_id == ReleaseRow.id)
+        .where(ReleaseEventRow.stage == stage, ReleaseEventRow.version == ReleaseRow.version)
+        .order_by(ReleaseEventRow.at.desc(), ReleaseEventRow.id.desc())
+        .limit(limit)
+    )
+    return [(r, e) for r, e in s.execute(stmt).all()]
 
 
 def stalled(s: Session, before: datetime, final_stage: str) -> Sequence[tuple[str, int, str]]:
@@ -150,3 +166,15 @@ def stalled(s: Session, before: datetime, final_stage: str) -> Sequence[tuple[st
         .limit(1000)
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def submitted_since(s: Session, agency_id: str, since: datetime) -> int:
+    """Releases an agency submitted (not ingested) since a time: what the submission rate limit counts."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                ReleaseRow.agency_id == agency_id, ReleaseRow.source_id.is_(None), ReleaseRow.created_at >= since
+            )
+        )
+        or 0
+    )

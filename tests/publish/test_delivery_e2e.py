@@ -69,7 +69,7 @@ def test_publish_correct_retract_reach_partners_and_feeds(stack: str, partners: 
     first = p3.accepted[0]
     assert first.type == "release.published" and first.data["version"] == "1"
     assert first.data["uri"].endswith(f"/releases/{release_id}")
-    assert first.data["by"] == "Incheon Metropolitan City" and "KOGL-1" in first.data["usageTerms"]
+    assert first.data["by"] == "Incheon Metropolitan City" and "공공누리 제1유형" in first.data["usageTerms"]
     assert p22.accepted[0].data["versioncreated"]  # 2.2 spelling, validated by the receiver
     for path in ("/feeds/ko/rss.xml", "/feeds/ko/atom.xml"):
         assert "인천시 청년 일자리 계획" in _titles(base, path)

@@ -25,8 +25,8 @@ def test_ninjs_3_is_valid_and_credits_the_agency(status: str) -> None:
     assert doc["pubStatus"] == ("canceled" if status == "retracted" else "usable")
     assert doc["by"] == "Incheon Metropolitan City"
     assert doc["copyrightHolder"] == "Incheon Metropolitan City (인천광역시)"
-    assert "KOGL-1" in doc["copyrightNotice"] and "포탈뉴스통신" in doc["copyrightNotice"]
-    assert doc["usageTerms"].startswith("Licence KOGL-1: attribution required; commercial use allowed")
+    assert "공공누리 제1유형" in doc["copyrightNotice"] and "포탈뉴스통신" in doc["copyrightNotice"]
+    assert doc["usageTerms"].startswith("공공누리 제1유형 (출처표시): 출처 표시")
     assert doc["infoSources"][0]["uri"] == "https://www.incheon.go.kr/news/1"
     assert doc["headlines"] == [{"role": "main", "value": "인천시, 청년 일자리 1만 개 만든다"}]
     assert doc["bodies"][0]["value"].startswith("인천광역시는 25일")

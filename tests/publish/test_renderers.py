@@ -50,7 +50,8 @@ def test_xml_feeds_parse_cleanly_and_carry_every_field(fmt: str, case: str) -> N
         assert entry.author == "Incheon Metropolitan City"
         assert entry.published_parsed[:5] == (2026, 11, 25, 8, 30)
         content = entry.content[0].value
-        assert "인천광역시" in content and "KOGL-1" in content and "Source: " in content
+        assert "인천광역시" in content and "licenseType1.do" in content
+        assert ("출처: " if item.language == "ko" else "Source: ") in content
         assert [t.term for t in entry.tags] == ["economy"]
         enclosures = [link for link in entry.links if link.rel == "enclosure"]
         assert [e.href for e in enclosures] == [a.url for a in item.attachments]
@@ -64,7 +65,7 @@ def test_xml_feeds_parse_cleanly_and_carry_every_field(fmt: str, case: str) -> N
             assert hreflangs["en"] == item.link
         if fmt == "atom":
             assert entry.title_detail.language == item.language  # from xml:lang
-            assert entry.rights.startswith("KOGL-1")
+            assert entry.rights.startswith("공공누리 제1유형" if item.language == "ko" else "KOGL Type 1")
             assert entry.source.link == item.original_url and entry.source.title == "인천광역시"
 
 
