@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, partners, releases, sources
+from syndicate.api.routes import credit_admin, feeds, health, partners, releases, sources, translations
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(errors.SyndicateError, _syndicate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(releases.router)
+    app.include_router(translations.router)
     app.include_router(feeds.router)
     # The feeds' hot path runs before the framework's routing (see feedserve).
     app.add_middleware(FeedFastPath)
