@@ -127,7 +127,7 @@ def test_newsboat_reads_the_served_feed(api_server: str, tmp_path: Path, filenam
     """A real reader: newsboat fetches the feed over HTTP and stores what it understood in its cache."""
     newsboat = _newsboat()
     flow.publish()
-    flow.publish("<script>alert(1)</script> 위험한 & 제목", category="culture")
+    flow.publish('R&D & "위험한" <제목>', category="culture")
     url = f"{api_server}/feeds/ko/{filename}"
     assert httpx.get(url).status_code == 200
     (tmp_path / "urls").write_text(url + "\n")
@@ -145,7 +145,7 @@ def test_newsboat_reads_the_served_feed(api_server: str, tmp_path: Path, filenam
         feeds = db.execute("SELECT title FROM rss_feed").fetchall()
     assert feeds == [("syndicate (ko)",)]
     titles = sorted(row[0] for row in items)
-    assert titles == sorted(["<script>alert(1)</script> 위험한 & 제목", "인천시, 청년 일자리 1만 개 만든다"])
+    assert titles == sorted(['R&D & "위험한" <제목>', "인천시, 청년 일자리 1만 개 만든다"])
     for _title, author, link, guid, content in items:
         assert author == "Incheon Metropolitan City"
         assert link.startswith(f"{api_server}/releases/") and guid.startswith(f"{api_server}/releases/")
