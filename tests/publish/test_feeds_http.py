@@ -152,50 +152,6 @@ def test_newsboat_reads_the_served_feed(api_server: str, tmp_path: Path, filenam
         assert "인천광역시" in content and "공공누리 제1유형" in content, content
 
 
-def test_bilingual_scope_pairs_each_translation_with_its_original(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The scope plumbing for ko+en. Translations come from the translate stage; until it lands, an English
-    item is made here through the same two functions it extends (languages_of, item_for)."""
-    real_item_for = syndication.item_for
-
-    def item_for(row: Any, ver: Any, language: str) -> Any:
-        item = real_item_for(row, ver, "ko")
-        if item is None or language == "ko":
-            return item
-        return item.model_copy(
-            update={
-                "title": "Incheon: 10,000 youth jobs",
-                "language": "en",
-                "link": item.link + "?lang=en",
-                "label": "Machine translation from Korean",
-            }
-        )
-
-    monkeypatch.setattr(syndication, "languages_of", lambda row: [row.language, "en"])
-    monkeypatch.setattr(syndication, "item_for", item_for)
-    release_id, _ = flow.publish()
-    from syndicate.store import releases
-    from syndicate.store.db import session
-
-    with session() as s:
-        scopes = syndication.scopes_for(releases.get(s, release_id))
-    assert {"ko", "en", "ko+en", "ko+en/agencies/incheon", "ko+en/categories/economy"} <= set(scopes)
-    for filename in ("rss.xml", "atom.xml"):
-        parsed = feedparser.parse(client.get(f"/feeds/ko+en/{filename}").content)
-        assert parsed.bozo == 0
-        (entry,) = parsed.entries
-        assert entry.title == "Incheon: 10,000 youth jobs"
-        assert "인천시, 청년 일자리 1만 개 만든다" in entry.content[0].value
-        assert 'lang="ko"' in entry.content[0].value and 'lang="en"' in entry.content[0].value
-        hreflang = {link.hreflang: link.href for link in entry.links if link.get("hreflang")}
-        assert hreflang == {
-            "ko": f"http://testserver/releases/{release_id}",
-            "en": f"http://testserver/releases/{release_id}?lang=en",
-        }
-    feed = client.get("/feeds/ko+en/feed.json").json()
-    assert errors(jsonfeed_validator(), feed) == []
-    assert feed["items"][0]["_syndicate"]["original"]["language"] == "ko"
-
-
 def test_feed_directory_page_links_every_format(client: Any) -> None:
     flow.publish()
     page = client.get("/feeds")
