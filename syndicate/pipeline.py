@@ -410,12 +410,18 @@ def settings_languages() -> list[str]:
 # --- ingested releases -------------------------------------------------------------------------------------
 
 
-def ingest(source_id: str | None, raws: list[RawRelease], *, source: Source | None = None) -> list[Next]:
+def ingest(
+    source_id: str | None, raws: list[RawRelease], *, source: Source | None = None, s: Session | None = None
+) -> list[Next]:
     """Store what a source gave (new releases, corrections, other places of known ones; see intake.py) and
-    return the normalize steps to enqueue after the commit."""
+    return the normalize steps to enqueue after the commit (``s``: the caller's transaction, which it commits;
+    polling records the source's state in the same one)."""
     source = source or _source_of(source_id)
-    with session() as s:
+    if s is not None:
         changed = intake.record(s, source_id, raws, source)
+    else:
+        with session() as own:
+            changed = intake.record(own, source_id, raws, source)
     return [Next(STEPS[0], release_id, version) for release_id, version in changed]
 
 
