@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import catalog, intake, syndication, translation
+from syndicate import catalog, delivery, intake, syndication, translation
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
@@ -108,7 +108,8 @@ def retract(release_id: str, *, agency_id: str | None, reason: str | None = None
         row.status = ReleaseStatus.retracted
         store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
         feed_store.touch(s, syndication.scopes_for(row))
-    return [Next("render", release_id, 0)]
+        told = delivery.plan_retraction(s, row)
+    return [Next("render", release_id, 0), *([Next("deliver", release_id, 0)] if told else [])]
 
 
 def _check_rate(s: Session, agency_id: str) -> None:
@@ -339,7 +340,14 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
         # The beat's embargo sweep runs this step again at its minute.
         return None
     _make_public(s, row, ver.version, at)
-    return [Next("render", row.id, ver.version)]
+    return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
+
+
+def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """Partner messages for a newly public version, created in the publishing transaction (never lost); the
+    licence gate keeps non-commercial releases from commercial partners."""
+    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence)
+    return [Next("deliver", row.id, ver.version)] if pending else []
 
 
 def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
@@ -424,6 +432,11 @@ def retry_translations(at: datetime | None = None) -> list[str]:
 def render(scopes: list[str] | None = None) -> int:
     """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
     return syndication.render_stale(scopes)
+
+
+def announces() -> bool:
+    """Is a WebSub hub configured (then feed changes are pinged after rendering)?"""
+    return bool(get_settings().websub_hub)
 
 
 def warm_up() -> None:

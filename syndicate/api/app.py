@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, releases, sources, translations
+from syndicate.api.routes import credit_admin, feeds, health, partners, releases, sources, translations
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(sources.router)
     app.include_router(credit_admin.router)
+    app.include_router(partners.router)
     templates = Jinja2Templates(directory=str(WEB / "templates"))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -9,3 +9,10 @@ def enqueue(steps: list[Next]) -> None:
     from workers.tasks.pipeline import enqueue as send
 
     send(steps)
+
+
+def enqueue_due() -> None:
+    """Ask a worker to send the partner messages that are due now."""
+    from workers.celery_app import app
+
+    app.send_task("syndicate.deliver.due")
