@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from syndicate import syndication
 from syndicate.config import Settings, get_settings
@@ -29,6 +29,7 @@ from syndicate.publish import ninjs, webhooks
 from syndicate.store import deliveries as store
 from syndicate.store import partners as partner_store
 from syndicate.store import releases as release_store
+from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
 from syndicate.store.tables import DeliveryRow, PartnerRow, ReleaseRow, ReleaseVersionRow, utcnow
 
@@ -276,7 +277,11 @@ def release_ninjs(
     """The release in the partner's languages: the first one it wants as the document, others as associations."""
     available = syndication.languages_of(release)
     wanted = [lang for lang in partner.languages if lang in available] or available
-    items = [item for lang in wanted if (item := syndication.item_for(release, ver, lang)) is not None]
+    session_ = object_session(release)
+    summaries = {row.language: row for row in summary_store.for_release(session_, release.id)} if session_ else {}
+    items = [
+        item for lang in wanted if (item := syndication.item_for(release, ver, lang, summaries.get(lang))) is not None
+    ]
     if not items:
         raise SyndicateError(f"release {release.id} version {ver.version} has no content to deliver")
     return ninjs.to_ninjs(
