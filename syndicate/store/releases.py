@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
@@ -64,6 +64,13 @@ def add_version(s: Session, row: ReleaseRow, raw: dict[str, Any]) -> int:
 
 
 def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
+    """The release; with ``lock``, held for this transaction so that no other worker runs a step of it at once.
+
+    SELECT … FOR UPDATE is enough on PostgreSQL but means nothing to SQLite, whose reads do not even start a
+    transaction; a no-op UPDATE as the first statement takes the write lock on both, before anything is read.
+    """
+    if lock:
+        s.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(id=ReleaseRow.id))
     stmt = select(ReleaseRow).where(ReleaseRow.id == release_id)
     if lock:
         stmt = stmt.with_for_update()

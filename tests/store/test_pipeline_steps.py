@@ -94,3 +94,32 @@ def test_stalled_releases_resume_at_their_next_step(database: str) -> None:
     held = _submit(embargo_until=utcnow() + timedelta(days=1))
     _run_all(held, 1)
     assert pipeline.resume_stalled(later) == []  # embargoed on purpose
+
+
+def test_the_same_step_run_twice_at_once_happens_once(database: str) -> None:
+    """Two workers handed the same step at the same moment (a redelivery, a resumed stall): one does it."""
+    import threading
+
+    for _ in range(5):
+        release_id = _submit()
+        for step in pipeline.STEPS[:-1]:
+            pipeline.run_step(step, release_id, 1)
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def publish(release_id: str = release_id) -> None:
+            barrier.wait()
+            try:
+                pipeline.run_step("publish", release_id, 1)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=publish) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors, errors
+        with session() as s:
+            published = [e for e in store.events(s, release_id) if e.stage == "published"]
+        assert len(published) == 1, [(e.stage, e.at) for e in published]
