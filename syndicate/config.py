@@ -82,6 +82,8 @@ class Settings(BaseSettings):
 
     #: Items per feed document.
     feed_items: int = 50
+    #: Largest attachment the portal accepts, in bytes (per file).
+    attachment_max_bytes: int = 20 * 1024 * 1024
 
     @field_validator("languages", "translators", "allow_hosts", mode="before")
     @classmethod

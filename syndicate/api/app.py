@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from syndicate import errors
-from syndicate.api.routes import feeds, health, releases
+from syndicate.api.routes import feeds, health, operators, portal, public, releases
 
 log = logging.getLogger(__name__)
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+#: Paths answered with JSON errors; everything else is a portal page and gets an HTML error page.
+MACHINE_PATHS = ("/api/", "/feeds", "/healthz", "/metrics", "/docs", "/openapi.json", "/attachments/")
 
 #: The one map from our error tree to HTTP statuses (most specific class first).
 STATUS: list[tuple[type[errors.SyndicateError], int]] = [
@@ -48,6 +48,8 @@ async def _syndicate_error(request: Request, exc: Exception) -> Response:
         headers = {"Retry-After": str(int(exc.retry_after))}
     if code >= 500:
         log.error("request failed", extra={"path": request.url.path, "error": exc.code})
+    if not request.url.path.startswith(MACHINE_PATHS):
+        return _portal_error(request, exc, code)
     return JSONResponse({"error": exc.code, "message": exc.message}, status_code=code, headers=headers)
 
 
@@ -62,6 +64,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _portal_error(request: Request, exc: errors.SyndicateError, code: int) -> Response:
+    """People get a page, not JSON; a page that needs signing in sends them to the sign-in form."""
+    from urllib.parse import quote
+
+    from syndicate.web.pages import page
+    from syndicate.web.sessions import SignInRequired
+
+    if isinstance(exc, SignInRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return page(request, "error.html", {"code": code, "message": exc.message}, status_code=code)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="syndicate",
@@ -73,12 +88,16 @@ def create_app() -> FastAPI:
     app.include_router(releases.router)
     app.include_router(feeds.router)
     app.include_router(health.router)
-    templates = Jinja2Templates(directory=str(WEB / "templates"))
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> Response:
-        from syndicate import syndication
-
-        return templates.TemplateResponse(request, "home.html", {"feeds": syndication.all_feed_urls()[:40]})
-
+    _add_portal(app)
     return app
+
+
+def _add_portal(app: FastAPI) -> None:
+    from syndicate.web import sessions
+    from syndicate.web.pages import STATIC
+
+    sessions.install(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(public.router)
+    app.include_router(portal.router)
+    app.include_router(operators.router)

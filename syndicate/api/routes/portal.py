@@ -1,0 +1,232 @@
+"""The portal for comms teams: sign in, submit, follow a release, review translations, correct, retract.
+
+Every page is scoped to the signed-in user's agency: another agency's release answers 404, as if absent.
+Submissions go through the same code as the HTTP API (pipeline.submit, then enqueue after the commit).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from syndicate import pipeline
+from syndicate.api.dispatch import enqueue
+from syndicate.api.routes.releases import _raw
+from syndicate.errors import AuthError, NotFound, RateLimited
+from syndicate.model import Attachment, Release
+from syndicate.store import browse
+from syndicate.store import releases as store
+from syndicate.store.db import session
+from syndicate.store.tables import ReleaseRow
+from syndicate.web import accounts, attachments, forms, sessions, views
+from syndicate.web.pages import page
+from syndicate.web.sessions import Csrf, SignedIn
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 30
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a sign-in link must not be able to send people to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/my"
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# --- signing in ----------------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return page(request, "login.html", {"next": _safe_next(next), "email": ""})
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[Csrf])
+def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/my",
+) -> Response:
+    try:
+        user = accounts.sign_in(email, password, _address(request))
+    except RateLimited:
+        return page(request, "login.html", {"next": next, "email": email, "error": "login.locked"}, 429)
+    except AuthError:
+        return page(request, "login.html", {"next": next, "email": email, "error": "login.wrong"}, 401)
+    sessions.start(request, user)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request) -> Response:
+    sessions.end(request)
+    return RedirectResponse("/", status_code=303)
+
+
+# --- submitting and correcting ------------------------------------------------------------------------------
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(request: Request, user: SignedIn) -> Response:
+    return page(request, "submit.html", {"user": user, "form": forms.empty(), "action": "/submit"})
+
+
+@router.post("/submit", response_class=HTMLResponse, dependencies=[Csrf])
+async def submit(request: Request, user: SignedIn) -> Response:
+    form = await forms.read(await request.form())
+    if not form.ok or form.release is None:
+        return page(request, "submit.html", {"user": user, "form": form, "action": "/submit"}, 422)
+    body = form.release
+    release_id = store.new_id()
+    raw = _raw(body)
+    raw.attachments = attachments.save(release_id, form.uploads)
+    _, _, steps = pipeline.submit(
+        agency_id=user.agency_id,
+        raw=raw,
+        category=body.category,
+        embargo_until=body.embargo_until,
+        licence_id=body.licence,
+        release_id=release_id,
+    )
+    enqueue(steps)
+    return RedirectResponse(f"/my/releases/{release_id}", status_code=303)
+
+
+def _owned(s: Session, release_id: str, agency_id: str) -> ReleaseRow:
+    """The release if it belongs to this agency; 404 otherwise (another agency's release looks absent)."""
+    row = s.get(ReleaseRow, release_id)
+    if row is None or row.agency_id != agency_id:
+        raise NotFound(f"no release {release_id}")
+    return row
+
+
+@router.get("/my/releases/{release_id}/edit", response_class=HTMLResponse)
+def correct_form(request: Request, release_id: str, user: SignedIn) -> Response:
+    with session() as s:
+        row = _owned(s, release_id, user.agency_id)
+        raw = store.version(s, row.id, row.version).raw
+    release = raw["release"]
+    values = {
+        "title": release.get("title") or "",
+        "subtitle": release.get("subtitle") or "",
+        "body": release.get("body") or "",
+        "category": row.category or "",
+        "licence": raw.get("licence") or "",
+        "language": row.language,
+    }
+    ctx = {"user": user, "form": forms.empty(**values), "action": f"/my/releases/{release_id}/edit", "row": row}
+    return page(request, "submit.html", ctx)
+
+
+@router.post("/my/releases/{release_id}/edit", response_class=HTMLResponse, dependencies=[Csrf])
+async def correct(request: Request, release_id: str, user: SignedIn) -> Response:
+    with session() as s:
+        row = _owned(s, release_id, user.agency_id)
+        previous = store.version(s, row.id, row.version).raw["release"].get("attachments", [])
+    form = await forms.read(await request.form())
+    if not form.ok or form.release is None:
+        ctx = {"user": user, "form": form, "action": f"/my/releases/{release_id}/edit", "row": row}
+        return page(request, "submit.html", ctx, 422)
+    raw = _raw(form.release)
+    raw.attachments = [*(Attachment.model_validate(a) for a in previous), *attachments.save(release_id, form.uploads)]
+    _, steps = pipeline.correct(
+        release_id,
+        agency_id=user.agency_id,
+        raw=raw,
+        category=form.release.category,
+        embargo_until=form.release.embargo_until,
+        licence_id=form.release.licence,
+    )
+    enqueue(steps)
+    return RedirectResponse(f"/my/releases/{release_id}", status_code=303)
+
+
+@router.post("/my/releases/{release_id}/retract", dependencies=[Csrf])
+def retract(release_id: str, user: SignedIn, reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    with session() as s:
+        _owned(s, release_id, user.agency_id)
+    enqueue(pipeline.retract(release_id, agency_id=user.agency_id, reason=reason.strip() or None))
+    return RedirectResponse(f"/my/releases/{release_id}", status_code=303)
+
+
+# --- following releases -------------------------------------------------------------------------------------
+
+
+@router.get("/my", response_class=HTMLResponse)
+def my_releases(request: Request, user: SignedIn, page_no: Annotated[int, Query(alias="page", ge=1)] = 1) -> Response:
+    with session() as s:
+        rows = browse.agency_releases(s, user.agency_id, limit=PER_PAGE, offset=(page_no - 1) * PER_PAGE)
+        total = browse.count_agency_releases(s, user.agency_id)
+        items = [(row, (ver.content or ver.raw["release"]).get("title", "")) for row, ver in rows]
+    ctx = {"user": user, "items": items, "page_no": page_no, "has_next": page_no * PER_PAGE < total}
+    return page(request, "my_releases.html", ctx)
+
+
+def _workspace(release_id: str, user: accounts.User) -> dict[str, object]:
+    """Everything the release page shows: timeline, credit, original, translations, summaries, deliveries."""
+    with session() as s:
+        row = _owned(s, release_id, user.agency_id)
+        ver = store.version(s, row.id, row.version)
+        release = Release.model_validate(ver.content) if ver.content else None
+        sent = views.deliveries(s, row)
+        return {
+            "row": row,
+            "raw": ver.raw["release"],
+            "release": release,
+            "steps": views.timeline(row, store.events(s, row.id), views.delivered_count(sent)),
+            "translations": views.translations(s, row, row.version),
+            "summaries": views.summaries(s, row, row.version),
+            "deliveries": sent,
+        }
+
+
+@router.get("/my/releases/{release_id}", response_class=HTMLResponse)
+def release_page(request: Request, release_id: str, user: SignedIn) -> Response:
+    ctx = _workspace(release_id, user)
+    release = ctx["release"]
+    ctx["credit"] = views.credit_line(release, "en") if isinstance(release, Release) else None
+    ctx["page_title"] = release.title if isinstance(release, Release) else ctx["raw"]["title"]  # type: ignore[index]
+    return page(request, "release.html", {"user": user, **ctx})
+
+
+@router.get("/my/releases/{release_id}/status", response_class=HTMLResponse)
+def release_status(request: Request, release_id: str, user: SignedIn) -> Response:
+    """The timeline alone, for htmx to refresh while the release moves through the pipeline."""
+    return page(request, "_status.html", {"user": user, **_workspace(release_id, user)})
+
+
+@router.get("/my/releases/{release_id}/translations/{language}", response_class=HTMLResponse)
+def review_form(request: Request, release_id: str, language: str, user: SignedIn) -> Response:
+    with session() as s:
+        row = _owned(s, release_id, user.agency_id)
+        ver = store.version(s, row.id, row.version)
+        if ver.content is None:
+            raise NotFound("this release is not processed yet")
+        original = Release.model_validate(ver.content)
+        translation = views.translation(s, row, row.version, language)
+    ctx = {"user": user, "row": row, "original": original, "translation": translation, "language": language}
+    return page(request, "review.html", ctx)
+
+
+@router.post("/my/releases/{release_id}/translations/{language}", dependencies=[Csrf])
+def review(
+    release_id: str,
+    language: str,
+    user: SignedIn,
+    title: Annotated[str, Form(min_length=1, max_length=500)],
+    body: Annotated[str, Form(min_length=1, max_length=500_000)],
+) -> Response:
+    """MERGE(issue 5): approving calls the translation store through views.approve_translation (404 until then)."""
+    with session() as s:
+        _owned(s, release_id, user.agency_id)
+    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    views.approve_translation(release_id, language, title.strip(), paragraphs, reviewer=user.email)
+    return RedirectResponse(f"/my/releases/{release_id}", status_code=303)

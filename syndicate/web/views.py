@@ -1,0 +1,263 @@
+"""What the portal's pages show, as small functions over the store.
+
+Pages call only these, so the parts other branches build plug in here and nowhere else. Each ``MERGE(issue N)``
+function answers "none yet" today and is filled in when that issue's store module lands:
+
+- translations and review       issue 5   ``translations()``, ``approve_translation()``
+- summaries                     issue 6   ``summaries()``
+- deliveries, partners, replay  issue 7   ``deliveries()``, ``partners()``, ``replay()``
+- polling a source now          issue 3   ``poll_now()``
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from syndicate import syndication
+from syndicate.errors import NotFound
+from syndicate.model import Agency, Release, Summary, Translation
+from syndicate.registry import get_registry
+from syndicate.store import browse, releases
+from syndicate.store.tables import ReleaseEventRow, ReleaseRow
+
+#: The steps a release goes through, as the timeline shows them.
+TIMELINE = ("received", "credited", "translated", "summarized", "published", "delivered")
+
+
+@dataclass(frozen=True)
+class Step:
+    stage: str
+    state: str  # done | skipped | pending | failed
+    at: datetime | None = None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    partner: str
+    status: str  # delivered | pending | dead
+    at: datetime | None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    url: str
+    log: list[Delivery] = field(default_factory=list)
+    dead_letters: int = 0
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    id: str
+    agency: str
+    url: str
+    last_poll_at: datetime | None
+    last_error: str | None
+    next_poll_at: datetime | None
+    consecutive_errors: int
+    paused: bool
+
+
+# --- the release page --------------------------------------------------------------------------------------
+
+
+def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: int) -> list[Step]:
+    """The current version's steps: done (with time), skipped (a later step happened without it), pending."""
+    current = [e for e in events if e.version == row.version]
+    seen = {e.stage: e for e in current}
+    if delivered_to:
+        seen.setdefault("delivered", None)  # type: ignore[arg-type]
+    steps: list[Step] = []
+    for i, stage in enumerate(TIMELINE):
+        event = seen.get(stage)
+        if stage in seen:
+            detail = {"n": delivered_to} if stage == "delivered" else (event.detail if event else None)
+            steps.append(Step(stage, "done", event.at if event else None, detail))
+        elif any(later in seen for later in TIMELINE[i + 1 :]):
+            steps.append(Step(stage, "skipped"))
+        else:
+            steps.append(Step(stage, "pending"))
+    if "failed" in seen:
+        steps.append(Step("failed", "failed", seen["failed"].at, seen["failed"].detail))
+    if "embargoed" in seen and "published" not in seen:
+        steps.append(Step("embargoed", "pending", seen["embargoed"].at, seen["embargoed"].detail))
+    return steps
+
+
+def credit_line(release: Release, lang: str) -> str:
+    """The credit as feeds show it: agency name in the reader's language, via the outlet, and the licence."""
+    credit = release.credit
+    name = None
+    if credit.agency.name is not None:
+        name = credit.agency.name.ko if lang == "ko" else credit.agency.name.en
+    parts = [name or credit.agency.found or credit.line or "—"]
+    if credit.via:
+        parts.append(f"via {credit.via}")
+    parts.append(credit.licence.id)
+    return " · ".join(parts)
+
+
+def translations(s: Session, row: ReleaseRow, version: int) -> list[Translation]:
+    """MERGE(issue 5): the translations of this version, approved text in place of the machine one."""
+    return []
+
+
+def translation(s: Session, row: ReleaseRow, version: int, language: str) -> Translation | None:
+    return next((t for t in translations(s, row, version) if t.language == language), None)
+
+
+def approve_translation(release_id: str, language: str, title: str, paragraphs: list[str], reviewer: str) -> None:
+    """MERGE(issue 5): store a reviewed translation, replacing the machine text everywhere, kept across
+    re-translations. Until the translation store exists there is nothing to approve: 404."""
+    if importlib.util.find_spec("syndicate.store.translations") is None:
+        raise NotFound("translations are not available on this installation yet")
+    raise NotFound("translation review is not wired to the translation store yet")
+
+
+def summaries(s: Session, row: ReleaseRow, version: int) -> list[Summary]:
+    """MERGE(issue 6): the summaries of this version, one per language."""
+    return []
+
+
+def deliveries(s: Session, row: ReleaseRow) -> list[Delivery]:
+    """MERGE(issue 7): the pushes of this release to partners."""
+    return []
+
+
+def delivered_count(items: list[Delivery]) -> int:
+    return len({d.partner for d in items if d.status == "delivered"})
+
+
+# --- operators ---------------------------------------------------------------------------------------------
+
+
+def source_health(s: Session) -> list[SourceHealth]:
+    """Every registry source with its polling state (issue 3 fills source_state as it polls)."""
+    states = browse.source_states(s)
+    out = []
+    for source in sorted(get_registry().sources.values(), key=lambda src: src.id):
+        st = states.get(source.id)
+        error = f"{st.error_kind}: {st.error_message}" if st and st.error_kind else None
+        out.append(
+            SourceHealth(
+                id=source.id,
+                agency=source.agency,
+                url=source.url,
+                last_poll_at=st.last_poll_at if st else None,
+                last_error=error,
+                next_poll_at=st.next_poll_at if st else None,
+                consecutive_errors=st.consecutive_errors if st else 0,
+                paused=st.paused if st else False,
+            )
+        )
+    return out
+
+
+def poll_now(source_id: str) -> None:
+    """MERGE(issue 3): enqueue a poll of one source now."""
+    if source_id not in get_registry().sources:
+        raise NotFound(f"no source {source_id!r}")
+    raise NotFound("polling is not available on this installation yet")
+
+
+def partners(s: Session) -> list[Partner]:
+    """MERGE(issue 7): partners with their recent delivery log and dead-letter count."""
+    return []
+
+
+def replay(partner_id: str) -> int:
+    """MERGE(issue 7): re-send a partner's dead letters; returns how many were queued."""
+    raise NotFound(f"no partner {partner_id!r}")
+
+
+# --- the public archive ------------------------------------------------------------------------------------
+
+#: How many of the newest published releases the archive search looks through. The search is a plain
+#: case-insensitive substring match over title, subtitle and paragraphs done here, not in SQL: the JSON
+#: column stores Korean as \\u escapes, so SQL LIKE cannot see it. A full-text index is the next step.
+ARCHIVE_SCAN = 2000
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    id: str
+    title: str
+    agency: str
+    category: str | None
+    language: str
+    published_at: datetime | None
+
+
+def _matches(release: Release, needle: str) -> bool:
+    haystack = " ".join([release.title, release.subtitle or "", *release.paragraphs]).casefold()
+    return needle in haystack
+
+
+def archive(s: Session, query: str, page: int, per_page: int, lang: str) -> tuple[list[ArchiveEntry], bool]:
+    """One page of published releases matching the query (all when empty); and whether there is a next page."""
+    needle = query.strip().casefold()
+    registry = get_registry()
+    found: list[ArchiveEntry] = []
+    start, stop = (page - 1) * per_page, page * per_page
+    for row, ver in releases.published(s, limit=ARCHIVE_SCAN):
+        if ver.content is None:
+            continue
+        release = Release.model_validate(ver.content)
+        if needle and not _matches(release, needle):
+            continue
+        found.append(_entry(row, release, registry.agency(row.agency_id) if row.agency_id else None, lang))
+        if len(found) > stop:
+            break
+    return found[start:stop], len(found) > stop
+
+
+def _entry(row: ReleaseRow, release: Release, agency: Agency | None, lang: str) -> ArchiveEntry:
+    name = (agency.name.ko if lang == "ko" else agency.name.en) if agency else (row.agency_id or "—")
+    return ArchiveEntry(row.id, release.title, name, row.category, row.language, row.published_at)
+
+
+# --- the feed directory ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedGroup:
+    scope: str
+    language: str
+    kind: str  # all | agency | category
+    label: str
+    urls: list[tuple[str, str]]  # (format name, URL)
+
+
+def feed_directory(lang: str) -> list[FeedGroup]:
+    """Every feed from syndication.all_feed_urls(), one group per scope with one URL per format."""
+    registry = get_registry()
+    marker = "/feeds/"
+    groups: dict[str, FeedGroup] = {}
+    for _title, url in syndication.all_feed_urls():
+        scope, _, filename = url.split(marker, 1)[1].rpartition("/")
+        fmt = filename.rsplit(".", 1)[0].replace("feed", "json")
+        group = groups.get(scope)
+        if group is None:
+            group = groups[scope] = _group(scope, registry, lang)
+        group.urls.append((fmt, url))
+    return list(groups.values())
+
+
+def _group(scope: str, registry: Any, lang: str) -> FeedGroup:
+    parts = scope.split("/")
+    if len(parts) == 3 and parts[1] == "agencies":
+        agency = registry.agency(parts[2])
+        label = (agency.name.ko if lang == "ko" else agency.name.en) if agency else parts[2]
+        return FeedGroup(scope, parts[0], "agency", label, [])
+    if len(parts) == 3 and parts[1] == "categories":
+        return FeedGroup(scope, parts[0], "category", parts[2], [])
+    return FeedGroup(scope, parts[0], "all", parts[0], [])
