@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import quote
 
 from syndicate.config import get_settings
 from syndicate.errors import InputError, NotFound
@@ -114,7 +115,7 @@ def save(release_id: str, checked: list[tuple[Upload, str, str]]) -> list[Attach
     for upload, media_type, ext in checked:
         name = _unique(safe_name(upload.name, ext), used)
         (folder / name).write_bytes(upload.data)
-        out.append(Attachment(url=f"{base}/attachments/{release_id}/{name}", name=upload.name, type=media_type))
+        out.append(Attachment(url=f"{base}/attachments/{release_id}/{quote(name)}", name=upload.name, type=media_type))
     return out
 
 

@@ -31,11 +31,17 @@ def test_cli_creates_users_who_can_sign_in(client: Any, database: str, tmp_path:
         cli, ["users", "create", "--agency", "seoul", "--email", "pr@seoul.go.kr", "--password", PASSWORD, "--admin"]
     )
     assert result.exit_code == 0, result.output
-    again = runner.invoke(cli, ["users", "create", "--agency", "seoul", "--email", "pr@seoul.go.kr", "--password", PASSWORD])
+    again = runner.invoke(
+        cli, ["users", "create", "--agency", "seoul", "--email", "pr@seoul.go.kr", "--password", PASSWORD]
+    )
     assert again.exit_code == 1 and "exists" in again.output
-    short = runner.invoke(cli, ["users", "create", "--agency", "seoul", "--email", "b@seoul.go.kr", "--password", "short"])
+    short = runner.invoke(
+        cli, ["users", "create", "--agency", "seoul", "--email", "b@seoul.go.kr", "--password", "short"]
+    )
     assert short.exit_code == 1 and "8 characters" in short.output
-    unknown = runner.invoke(cli, ["users", "create", "--agency", "atlantis", "--email", "c@x.kr", "--password", PASSWORD])
+    unknown = runner.invoke(
+        cli, ["users", "create", "--agency", "atlantis", "--email", "c@x.kr", "--password", PASSWORD]
+    )
     assert unknown.exit_code == 1 and "unknown agency" in unknown.output
 
     answer = sign_in(client, "pr@seoul.go.kr")

@@ -1,0 +1,202 @@
+"""Portal pages over HTTP (in-process): the submit form, agency scoping, public pages, attachments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from syndicate import pipeline
+from tests.web.conftest import csrf_of, sign_in
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+HWP = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200 + b"HWP Document File" + b"\x00" * 32
+
+
+def _publish(release_id: str, version: int = 1) -> None:
+    for step in pipeline.STEPS:
+        pipeline.run_step(step, release_id, version)
+
+
+def _submit(client: Any, data: dict[str, str], files: list[tuple[str, tuple[str, bytes, str]]] | None = None) -> Any:
+    token = csrf_of(client.get("/submit").text)
+    return client.post("/submit", data={**data, "csrf_token": token}, files=files, follow_redirects=False)
+
+
+@pytest.fixture
+def incheon(client: Any, make_user: Callable[..., Any]) -> Any:
+    make_user("incheon")
+    assert sign_in(client, "press@incheon.go.kr").status_code == 303
+    return client
+
+
+def _release_id(answer: Any) -> str:
+    assert answer.status_code == 303, answer.text
+    match = re.fullmatch(r"/my/releases/([0-9a-f]{32})", answer.headers["location"])
+    assert match, answer.headers["location"]
+    return match.group(1)
+
+
+def test_submit_form_is_labelled_in_english_and_korean(incheon: Any) -> None:
+    english = incheon.get("/submit?lang=en").text
+    for label in ("Title", "Subtitle", "Body", "Category", "Embargo"):
+        assert re.search(rf'<label for="f-\w+">{label}\b', english), label
+    assert '<button type="submit">Submit</button>' in english
+    # The choice is remembered in a cookie.
+    assert '<button type="submit">Submit</button>' in incheon.get("/submit").text
+    korean = incheon.get("/submit?lang=ko").text
+    for label in ("제목", "부제목", "본문", "분류", "엠바고"):
+        assert re.search(rf'<label for="f-\w+">{label}\b', korean), label
+    assert '<button type="submit">등록</button>' in korean
+
+
+def test_accept_language_picks_english(client: Any, database: str) -> None:
+    assert "Feed directory" in client.get("/directory", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    assert "피드 목록" in client.get("/directory", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).text
+
+
+def test_validation_errors_are_shown_beside_their_field(incheon: Any) -> None:
+    answer = _submit(incheon, {"title": "", "body": "", "category": "no spaces allowed", "embargo": "tomorrow"})
+    assert answer.status_code == 422
+    html = answer.text
+    for name in ("title", "body", "category", "embargo"):
+        assert f'id="f-{name}-error"' in html, name
+        assert re.search(rf'id="f-{name}"[^>]*aria-invalid="true"', html), name
+    assert 'id="f-subtitle-error"' not in html
+    # What was typed is kept.
+    assert "no spaces allowed" in html
+
+
+def test_attachments_are_typed_by_their_bytes(incheon: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = [("attachments", ("photo.png", b"<script>alert(1)</script>", "image/png"))]
+    refused = _submit(incheon, {"title": "제목", "body": "본문."}, fake)
+    assert refused.status_code == 422 and 'id="f-attachments-error"' in refused.text
+
+    files = [
+        ("attachments", ("사진 1.png", PNG, "image/png")),
+        ("attachments", ("보도자료.pdf", PDF, "application/pdf")),
+        ("attachments", ("원문.hwp", HWP, "application/octet-stream")),
+    ]
+    release_id = _release_id(_submit(incheon, {"title": "첨부 있는 보도자료", "body": "본문."}, files))
+    page = incheon.get(f"/my/releases/{release_id}").text
+    urls = re.findall(rf'href="(http://testserver/attachments/{release_id}/[^"]+)"', page)
+    assert len(urls) == 3, page
+    png = incheon.get(urls[0].removeprefix("http://testserver"))
+    assert png.status_code == 200 and png.content == PNG
+    assert png.headers["content-type"] == "image/png" and png.headers["x-content-type-options"] == "nosniff"
+    hwp = incheon.get(urls[2].removeprefix("http://testserver"))
+    assert hwp.headers["content-type"] == "application/x-hwp"
+    assert hwp.headers["content-disposition"].startswith("attachment;")
+    # Path tricks find nothing.
+    assert incheon.get(f"/attachments/{release_id}/..%2Fsecret_key").status_code == 404
+
+
+def test_attachment_size_limit(incheon: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate.config import get_settings
+
+    monkeypatch.setenv("SYNDICATE_ATTACHMENT_MAX_BYTES", "100")
+    get_settings.cache_clear()
+    big = [("attachments", ("big.pdf", PDF + b"x" * 200, "application/pdf"))]
+    answer = _submit(incheon, {"title": "제목", "body": "본문."}, big)
+    assert answer.status_code == 422 and 'id="f-attachments-error"' in answer.text
+
+
+def test_an_agency_sees_and_edits_only_its_own_releases(
+    client: Any, make_user: Callable[..., Any], incheon: Any
+) -> None:
+    release_id = _release_id(
+        _submit(
+            incheon,
+            {"title": "인천 보도자료", "body": "본문.", "category": "economy"},
+            [("attachments", ("a.png", PNG, "image/png"))],
+        )
+    )
+    assert "인천 보도자료" in incheon.get("/my").text
+    attachment = f"/attachments/{release_id}/a.png"
+    assert incheon.get(attachment).status_code == 200
+    token = csrf_of(incheon.get("/submit").text)
+
+    incheon.post("/logout", data={"csrf_token": token})
+    assert client.get(attachment).status_code == 404  # unpublished: not public
+    make_user("seoul")
+    sign_in(client, "press@seoul.go.kr")
+    token = csrf_of(client.get("/submit").text)
+    assert "인천 보도자료" not in client.get("/my").text
+    for path in ("", "/status", "/edit", "/translations/en"):
+        assert client.get(f"/my/releases/{release_id}{path}").status_code == 404, path
+    for path in ("/edit", "/retract", "/translations/en"):
+        answer = client.post(f"/my/releases/{release_id}{path}", data={"csrf_token": token, "title": "x", "body": "y"})
+        assert answer.status_code == 404, path
+    assert client.get(attachment).status_code == 404
+
+
+def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
+    release_id = _release_id(_submit(incheon, {"title": "원래 제목", "body": "첫 문단.\n\n둘째 문단."}))
+    page = incheon.get(f"/my/releases/{release_id}?lang=en").text
+    assert 'data-status="received"' in page and 'hx-get="/my/releases/' in page
+    _publish(release_id)
+    status = incheon.get(f"/my/releases/{release_id}/status").text
+    assert 'data-status="published"' in status and "hx-get" not in status
+    assert re.search(r'data-stage="credited" data-state="done"', status)
+    assert re.search(r'data-stage="translated" data-state="skipped"', status)
+    page = incheon.get(f"/my/releases/{release_id}").text
+    assert "Incheon Metropolitan City" in page  # the credit as it will appear
+    assert 'id="no-translations"' in page and 'id="no-summary"' in page and 'id="no-deliveries"' in page
+
+    edit = incheon.get(f"/my/releases/{release_id}/edit").text
+    assert "원래 제목" in edit
+    token = csrf_of(edit)
+    answer = incheon.post(
+        f"/my/releases/{release_id}/edit",
+        data={"csrf_token": token, "title": "고친 제목", "body": "고친 본문."},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    _publish(release_id, 2)
+    assert "고친 제목" in incheon.get(f"/releases/{release_id}").text
+
+    assert (
+        incheon.post(f"/my/releases/{release_id}/retract", data={"csrf_token": token, "reason": "오류"}).status_code
+        == 200
+    )
+    assert incheon.get(f"/releases/{release_id}").status_code == 410
+
+
+def test_review_answers_404_until_translations_exist(incheon: Any) -> None:
+    release_id = _release_id(_submit(incheon, {"title": "제목", "body": "본문."}))
+    _publish(release_id)
+    page = incheon.get(f"/my/releases/{release_id}/translations/en?lang=en")
+    assert page.status_code == 200 and 'id="review-form"' in page.text
+    answer = incheon.post(
+        f"/my/releases/{release_id}/translations/en",
+        data={"csrf_token": csrf_of(page.text), "title": "Title", "body": "Body."},
+    )
+    assert answer.status_code == 404
+
+
+def test_public_pages(client: Any, incheon: Any) -> None:
+    release_id = _release_id(
+        _submit(incheon, {"title": "인천시 청년 일자리", "body": "일자리 1만 개.", "category": "economy"})
+    )
+    other_id = _release_id(_submit(incheon, {"title": "인천시 교통 대책", "body": "버스 노선."}))
+    assert client.get(f"/releases/{release_id}").status_code == 404  # not yet published
+    _publish(release_id)
+    _publish(other_id)
+    public = client.get(f"/releases/{release_id}?lang=en")
+    assert public.status_code == 200 and "인천시 청년 일자리" in public.text
+    assert "No translation in this language yet" in public.text
+    assert client.get(f"/releases/{'0' * 32}").status_code == 404
+
+    found = client.get("/archive", params={"q": "청년"}).text
+    assert f"/releases/{release_id}" in found and f"/releases/{other_id}" not in found
+    everything = client.get("/archive").text
+    assert f"/releases/{release_id}" in everything and f"/releases/{other_id}" in everything
+
+    directory = client.get("/directory?lang=en").text
+    assert "http://testserver/feeds/ko/rss.xml" in directory
+    assert "http://testserver/feeds/ko/categories/economy/rss.xml" in directory
+    assert 'data-copy="http://testserver/feeds/ko/agencies/incheon/rss.xml"' in directory
+    assert 'href="/feeds.opml"' in directory
