@@ -27,6 +27,8 @@ from syndicate.web.sessions import Csrf, SignedIn
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
+#: Statuses after which the release page stops refreshing itself (the same list is in _status.html).
+SETTLED = ("published", "failed", "retracted")
 
 
 def _safe_next(target: str | None) -> str:
@@ -199,8 +201,14 @@ def release_page(request: Request, release_id: str, user: SignedIn) -> Response:
 
 @router.get("/my/releases/{release_id}/status", response_class=HTMLResponse)
 def release_status(request: Request, release_id: str, user: SignedIn) -> Response:
-    """The timeline alone, for htmx to refresh while the release moves through the pipeline."""
-    return page(request, "_status.html", {"user": user, **_workspace(release_id, user)})
+    """The timeline alone, for htmx to refresh while the release moves through the pipeline. Once it settles,
+    htmx is told to reload the whole page, whose other sections (credit, texts) are then filled in."""
+    ctx = _workspace(release_id, user)
+    response = page(request, "_status.html", {"user": user, **ctx})
+    row = ctx["row"]
+    if request.headers.get("hx-request") and isinstance(row, ReleaseRow) and row.status in SETTLED:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @router.get("/my/releases/{release_id}/translations/{language}", response_class=HTMLResponse)
