@@ -59,6 +59,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]} for err in exc.errors()
     ]
     names = ", ".join(f["field"] for f in fields)
+    if not request.url.path.startswith(MACHINE_PATHS):
+        return _portal_error(request, errors.InputError(f"invalid field(s): {names}"), 422)
     return JSONResponse(
         {"error": "invalid_input", "message": f"invalid field(s): {names}", "detail": fields}, status_code=422
     )

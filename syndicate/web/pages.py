@@ -29,7 +29,15 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
 
 
+def _web_url(value: str | None) -> str:
+    """Only http(s) links reach an href: a feed could carry a javascript: URL, and autoescaping does not stop it."""
+    if value and value.lower().startswith(("http://", "https://")):
+        return value
+    return "#"
+
+
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["web_url"] = _web_url
 TEMPLATES.env.globals["licences"] = sorted(KNOWN)
 
 

@@ -230,34 +230,33 @@ def _entry(row: ReleaseRow, release: Release, agency: Agency | None, lang: str) 
 
 @dataclass(frozen=True)
 class FeedGroup:
-    scope: str
-    language: str
+    key: str  # the language (kind "all"), the agency id or the category
     kind: str  # all | agency | category
     label: str
-    urls: list[tuple[str, str]]  # (format name, URL)
+    urls: list[tuple[str, str, str]]  # (language, format name, URL)
 
 
 def feed_directory(lang: str) -> list[FeedGroup]:
-    """Every feed from syndication.all_feed_urls(), one group per scope with one URL per format."""
+    """Every feed from syndication.all_feed_urls(): one row per language, per agency and per category, each
+    with its URLs in every language and format."""
     registry = get_registry()
-    marker = "/feeds/"
-    groups: dict[str, FeedGroup] = {}
+    groups: dict[tuple[str, str], FeedGroup] = {}
     for _title, url in syndication.all_feed_urls():
-        scope, _, filename = url.split(marker, 1)[1].rpartition("/")
-        fmt = filename.rsplit(".", 1)[0].replace("feed", "json")
-        group = groups.get(scope)
+        scope, _, filename = url.split("/feeds/", 1)[1].rpartition("/")
+        fmt = {"rss.xml": "RSS", "atom.xml": "Atom", "feed.json": "JSON"}.get(filename, filename)
+        parts = scope.split("/")
+        kind, key = (
+            ("all", parts[0]) if len(parts) == 1 else ("agency" if parts[1] == "agencies" else "category", parts[2])
+        )
+        group = groups.get((kind, key))
         if group is None:
-            group = groups[scope] = _group(scope, registry, lang)
-        group.urls.append((fmt, url))
-    return list(groups.values())
+            group = groups[(kind, key)] = FeedGroup(key, kind, _label(kind, key, registry, lang), [])
+        group.urls.append((parts[0], fmt, url))
+    return sorted(groups.values(), key=lambda g: (g.kind != "all", g.label))
 
 
-def _group(scope: str, registry: Any, lang: str) -> FeedGroup:
-    parts = scope.split("/")
-    if len(parts) == 3 and parts[1] == "agencies":
-        agency = registry.agency(parts[2])
-        label = (agency.name.ko if lang == "ko" else agency.name.en) if agency else parts[2]
-        return FeedGroup(scope, parts[0], "agency", label, [])
-    if len(parts) == 3 and parts[1] == "categories":
-        return FeedGroup(scope, parts[0], "category", parts[2], [])
-    return FeedGroup(scope, parts[0], "all", parts[0], [])
+def _label(kind: str, key: str, registry: Any, lang: str) -> str:
+    if kind == "agency":
+        agency = registry.agency(key)
+        return (agency.name.ko if lang == "ko" else agency.name.en) if agency else key
+    return key
