@@ -113,3 +113,51 @@ def test_every_form_post_needs_the_csrf_token(client: Any, make_user: Callable[.
     token = csrf_of(client.get("/submit").text)
     assert client.post("/submit", data={**form, "csrf_token": token}, follow_redirects=False).status_code == 303
     assert client.post("/logout").status_code == 403
+
+
+def test_cookies_are_secure_on_an_https_base_url(
+    database: str, broker: str, make_user: Callable[..., Any], monkeypatch: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from syndicate.api.app import create_app
+    from syndicate.config import get_settings
+
+    monkeypatch.setenv("SYNDICATE_BASE_URL", "https://press.example.kr")
+    get_settings.cache_clear()
+    make_user("incheon")
+    with TestClient(create_app(), base_url="https://testserver") as client:
+        cookie = sign_in(client, "press@incheon.go.kr").headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie
+
+
+def test_sign_in_only_redirects_to_local_paths(client: Any, make_user: Callable[..., Any]) -> None:
+    make_user("incheon")
+    token = csrf_of(client.get("/login").text)
+    for target, expected in (("//evil.example/x", "/my"), ("https://evil.example/", "/my"), ("/submit", "/submit")):
+        client.cookies.clear()
+        token = csrf_of(client.get("/login").text)
+        answer = client.post(
+            "/login",
+            data={"email": "press@incheon.go.kr", "password": PASSWORD, "csrf_token": token, "next": target},
+            follow_redirects=False,
+        )
+        assert answer.headers["location"] == expected, target
+
+
+def test_every_word_the_templates_use_is_translated() -> None:
+    import re
+
+    from syndicate.model import ReleaseStatus
+    from syndicate.web.i18n import STRINGS
+    from syndicate.web.pages import WEB
+    from syndicate.web.views import TIMELINE
+
+    used = set()
+    for template in (WEB / "templates").glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", template.read_text()))
+    assert used, "no t() calls found"
+    used.discard("stage.")  # "stage." ~ status: every status and timeline step, checked below
+    used |= {f"stage.{name}" for name in [*ReleaseStatus, *TIMELINE]}
+    assert not used - set(STRINGS), sorted(used - set(STRINGS))
+    assert all(ko and en for ko, en in STRINGS.values())
