@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -243,6 +243,21 @@ def release_embargoes(at: datetime | None = None) -> list[Next]:
     out: list[Next] = []
     for release_id, version in due:
         out.extend(run_step("publish", release_id, version, at=at))
+    return out
+
+
+def resume_stalled(at: datetime | None = None) -> list[Next]:
+    """The next step of every release version that stopped moving (run by the beat). Because every step is
+    idempotent, re-enqueueing one that is merely slow costs a little work and changes nothing."""
+    at = at or utcnow()
+    before = at - timedelta(seconds=get_settings().stall_seconds)
+    with session() as s:
+        stuck = store.stalled(s, before, STEPS[-1])
+    out = []
+    for release_id, version, stage in stuck:
+        index = _ORDER[stage]  # the position in STEPS of the step after `stage`
+        out.append(Next(STEPS[index], release_id, version))
+        log.warning("resuming stalled release", extra={"release_id": release_id, "stage": STEPS[index]})
     return out
 
 

@@ -9,6 +9,8 @@ def schedule() -> dict[str, dict[str, Any]]:
     return {
         # Embargoes lift within seconds of their minute.
         "release-embargoes": {"task": "syndicate.pipeline.release_embargoes", "schedule": 5.0},
+        # A release whose next step was lost (killed worker, broker down at enqueue) moves on again.
+        "resume-stalled": {"task": "syndicate.pipeline.resume_stalled", "schedule": 15.0},
         # Any feed left stale (a render task lost to a crash) is rendered again.
         "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
     }

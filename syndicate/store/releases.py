@@ -130,3 +130,23 @@ def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
     return s.scalars(
         select(ReleaseRow).where(ReleaseRow.status == ReleaseStatus.embargoed, ReleaseRow.embargo_until <= now)
     ).all()
+
+
+def stalled(s: Session, before: datetime, final_stage: str) -> Sequence[tuple[str, int, str]]:
+    """(release id, version, last stage done) of current versions that stopped short of ``final_stage`` and
+    have not changed since ``before``. Embargoed, failed and retracted releases are waiting on purpose."""
+    rows = s.execute(
+        select(ReleaseRow.id, ReleaseVersionRow.version, ReleaseVersionRow.stage)
+        .join(
+            ReleaseVersionRow,
+            (ReleaseVersionRow.release_id == ReleaseRow.id) & (ReleaseVersionRow.version == ReleaseRow.version),
+        )
+        .where(
+            ReleaseVersionRow.stage != final_stage,
+            ReleaseRow.retracted_at.is_(None),
+            ReleaseRow.status.not_in([ReleaseStatus.embargoed, ReleaseStatus.failed]),
+            ReleaseRow.updated_at < before,
+        )
+        .limit(1000)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -81,3 +81,16 @@ def test_feed_documents_render_once_per_change(database: str) -> None:
     assert syndication.render_stale() >= 1
     assert syndication.render_stale() == 0  # nothing changed since
     assert syndication.get_document("ko", "rss.xml").etag != first.etag
+
+
+def test_stalled_releases_resume_at_their_next_step(database: str) -> None:
+    release_id = _submit()
+    pipeline.run_step(pipeline.STEPS[0], release_id, 1)
+    assert pipeline.resume_stalled(utcnow()) == []  # not idle long enough yet
+    later = utcnow() + timedelta(minutes=5)
+    assert pipeline.resume_stalled(later) == [pipeline.Next(pipeline.STEPS[1], release_id, 1)]
+    _run_all(release_id, 1)
+    assert pipeline.resume_stalled(later) == []  # published: nothing to resume
+    held = _submit(embargo_until=utcnow() + timedelta(days=1))
+    _run_all(held, 1)
+    assert pipeline.resume_stalled(later) == []  # embargoed on purpose

@@ -52,3 +52,8 @@ def render(scopes: list[str] | None = None) -> int:
 @app.task(name="syndicate.pipeline.release_embargoes", **RETRY_KW)
 def release_embargoes() -> None:
     enqueue(pipeline.release_embargoes())
+
+
+@app.task(name="syndicate.pipeline.resume_stalled", **RETRY_KW)
+def resume_stalled() -> None:
+    enqueue(pipeline.resume_stalled())

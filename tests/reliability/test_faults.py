@@ -1,0 +1,137 @@
+"""Faults lose nothing: a worker killed with SIGKILL mid-batch, and the broker restarted mid-batch.
+
+Real processes throughout: Celery worker and beat processes, a real Redis, the test database. Each test prints
+its recovery time (from the fault to the last release published).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import func, select
+
+from syndicate import pipeline, syndication
+from syndicate.config import get_settings
+from syndicate.embedded import EmbeddedRedis
+from syndicate.model import RawRelease
+from syndicate.store.db import session
+from syndicate.store.tables import ReleaseEventRow, ReleaseRow
+from tests.conftest import Proc, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fast_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNDICATE_STALL_SECONDS", "3")
+    monkeypatch.setenv("SYNDICATE_FEED_ITEMS", "500")
+    get_settings.cache_clear()
+
+
+def _start_worker(tmp_path: Path, name: str) -> Proc:
+    proc = Proc(["worker", "--concurrency", "2"], tmp_path / f"{name}.log")
+    wait_for(lambda: "ready." in proc.output() or proc.popen.poll() is not None, 60, what=f"{name} ready")
+    assert proc.popen.poll() is None, proc.output()
+    return proc
+
+
+def _submit_batch(n: int, tag: str) -> list[str]:
+    from workers.tasks.pipeline import enqueue
+
+    ids = []
+    for i in range(n):
+        raw = RawRelease(title=f"{tag} 보도자료 {i}", body=f"본문 {i}.\n\n둘째 문단 {i}.")
+        release_id, _, steps = pipeline.submit(agency_id="incheon", raw=raw)
+        enqueue(steps)
+        ids.append(release_id)
+    return ids
+
+
+def _published_count(ids: list[str]) -> int:
+    with session() as s:
+        return int(s.scalar(select(func.count()).where(ReleaseRow.id.in_(ids), ReleaseRow.status == "published")))
+
+
+def _kill_hard(proc: Proc) -> None:
+    family = [psutil.Process(proc.popen.pid), *psutil.Process(proc.popen.pid).children(recursive=True)]
+    for p in family:
+        p.send_signal(signal.SIGKILL)
+    psutil.wait_procs(family, timeout=10)
+    proc.stop()
+
+
+def _assert_published_exactly_once(ids: list[str], tag: str) -> None:
+    with session() as s:
+        counts = dict(
+            s.execute(
+                select(ReleaseEventRow.release_id, func.count())
+                .where(ReleaseEventRow.release_id.in_(ids), ReleaseEventRow.stage == "published")
+                .group_by(ReleaseEventRow.release_id)
+            ).all()
+        )
+    assert len(counts) == len(ids), f"{len(ids) - len(counts)} releases never published"
+    assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+    syndication.render_stale()
+    body = syndication.get_document("ko", "rss.xml").body.decode()
+    missing = [i for i in range(len(ids)) if f"{tag} 보도자료 {i}<" not in body]
+    assert not missing, missing
+
+
+def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_recovery: None, tmp_path: Path) -> None:
+    beat = Proc(["beat"], tmp_path / "beat.log")
+    worker = _start_worker(tmp_path, "worker1")
+    try:
+        ids = _submit_batch(200, "킬")
+        wait_for(lambda: _published_count(ids) >= 40, 120, what="some releases published")
+        _kill_hard(worker)
+        killed_at = time.monotonic()
+        assert _published_count(ids) < 200, "the batch finished before the kill; the test proves nothing"
+        worker = _start_worker(tmp_path, "worker2")
+        wait_for(lambda: _published_count(ids) == 200, 180, interval=0.5, what="all 200 published")
+        print(f"recovery after SIGKILL: {time.monotonic() - killed_at:.1f} s")
+        _assert_published_exactly_once(ids, "킬")
+    finally:
+        worker.stop()
+        beat.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedRedis]:
+    """A broker of this test's own, so that restarting it disturbs no other test."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    monkeypatch.setenv("SYNDICATE_BROKER_URL", server.start())
+    get_settings.cache_clear()
+    from workers.celery_app import reconfigure
+
+    reconfigure()
+    yield server
+    server.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    reconfigure()
+
+
+def test_broker_restart_mid_batch_loses_nothing(
+    database: str, own_redis: EmbeddedRedis, fast_recovery: None, tmp_path: Path
+) -> None:
+    beat = Proc(["beat"], tmp_path / "beat.log")
+    worker = _start_worker(tmp_path, "worker")
+    try:
+        ids = _submit_batch(100, "레디스")
+        wait_for(lambda: _published_count(ids) >= 20, 120, what="some releases published")
+        own_redis.stop()
+        stopped_at = time.monotonic()
+        time.sleep(2)
+        own_redis.start()
+        wait_for(lambda: _published_count(ids) == 100, 180, interval=0.5, what="all 100 published")
+        print(f"recovery after broker restart: {time.monotonic() - stopped_at:.1f} s")
+        _assert_published_exactly_once(ids, "레디스")
+        assert worker.popen.poll() is None, "the worker must survive a broker restart"
+    finally:
+        worker.stop()
+        beat.stop()
