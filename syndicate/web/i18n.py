@@ -90,6 +90,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "release.correct": ("정정", "Correct"),
     "release.retract": ("철회", "Retract"),
     "release.retract_reason": ("철회 사유", "Reason for retraction"),
+    "release.retract_confirm": (
+        "이 보도자료를 모든 피드에서 내리고 협력사에 알립니다. 계속할까요?",
+        "This takes the release out of every feed and tells partners. Continue?",
+    ),
     "release.public_page": ("공개 페이지", "Public page"),
     "release.error": ("오류", "Error"),
     "release.version": ("판", "Version"),

@@ -117,6 +117,24 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         page.goto(f"{api_server}/my/releases/{release_id}")
         assert _fits_the_screen(page)
         page.screenshot(path=screenshot_path("release-phone"), full_page=True)
+
+        # The comms team corrects the published release, then retracts it.
+        page.set_viewport_size(DESKTOP)
+        page.get_by_role("link", name="Correct").click()
+        page.get_by_label("Title", exact=True).fill(TITLE + " (정정)")
+        page.get_by_role("button", name="Submit correction").click()
+        expect(page.locator("#status")).to_contain_text("Version 2")
+        expect(page.locator('[data-status="published"]')).to_be_visible(timeout=30_000)
+        reader.goto(f"{api_server}/releases/{release_id}")
+        expect(reader.locator("h1")).to_have_text(TITLE + " (정정)")
+        page.goto(f"{api_server}/my/releases/{release_id}")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_label("Reason for retraction").fill("잘못된 수치")
+        page.get_by_role("button", name="Retract").click()
+        expect(page.locator('[data-status="retracted"]')).to_be_visible()
+        assert httpx.get(f"{api_server}/releases/{release_id}").status_code == 410
+        feed = feedparser.parse(httpx.get(feed_url).content)
+        assert not [e for e in feed.entries if e.link == f"{api_server}/releases/{release_id}"]
     print(f"seconds from the browser's submit to 'published' on the page: {seconds:.2f}")
 
 
