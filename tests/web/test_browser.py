@@ -90,6 +90,8 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         reader.goto(f"{api_server}/directory?lang=en")
         feed_url = f"{api_server}/feeds/ko/agencies/incheon/rss.xml"
         reader.get_by_label("Filter feeds").fill("incheon")
+        expect(reader.locator('li[data-key="busan"]')).to_be_hidden()
+        expect(reader.locator('li[data-key="incheon"]')).to_be_visible()
         reader.locator(f'button[data-copy="{feed_url}"]').click()
         assert reader.evaluate("navigator.clipboard.readText()") == feed_url
         reader.screenshot(path=screenshot_path("directory"), full_page=True)

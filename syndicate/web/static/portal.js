@@ -18,7 +18,8 @@ document.addEventListener("input", (event) => {
   if (!input.dataset || !input.dataset.filter) return;
   const needle = input.value.trim().toLowerCase();
   document.querySelectorAll(input.dataset.filter).forEach((item) => {
-    item.hidden = needle !== "" && !item.textContent.toLowerCase().includes(needle);
+    const text = (item.textContent + " " + (item.dataset.key || "")).toLowerCase();
+    item.hidden = needle !== "" && !text.includes(needle);
   });
 });
 
