@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
 from syndicate.api.routes import feeds, health, operators, portal, public, releases
@@ -79,6 +81,16 @@ def _portal_error(request: Request, exc: errors.SyndicateError, code: int) -> Re
     return page(request, "error.html", {"code": code, "message": exc.message}, status_code=code)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method): a page for people, FastAPI's JSON for machines."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(MACHINE_PATHS) or exc.status_code < 400:
+        return await http_exception_handler(request, exc)
+    from syndicate.web.pages import page
+
+    return page(request, "error.html", {"code": exc.status_code, "message": str(exc.detail)}, exc.status_code)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="syndicate",
@@ -87,6 +99,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(errors.SyndicateError, _syndicate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(releases.router)
     app.include_router(feeds.router)
     app.include_router(health.router)

@@ -190,6 +190,8 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: sessions issued before this time are no longer accepted (set when the user signs out)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class LoginFailureRow(Base):

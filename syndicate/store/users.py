@@ -63,3 +63,9 @@ def clear_failures(s: Session, email: str, address: str) -> None:
             LoginFailureRow.email == normalize_email(email), LoginFailureRow.address == address[:64]
         )
     )
+
+
+def end_sessions(s: Session, user_id: int) -> None:
+    row = s.get(UserRow, user_id)
+    if row is not None:
+        row.sessions_valid_after = utcnow()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,10 +37,11 @@ class User:
     agency_id: str
     email: str
     is_admin: bool
+    sessions_valid_after: datetime | None = None
 
 
 def _user(row: UserRow) -> User:
-    return User(id=row.id, agency_id=row.agency_id, email=row.email, is_admin=row.is_admin)
+    return User(row.id, row.agency_id, row.email, row.is_admin, row.sessions_valid_after)
 
 
 def hash_password(password: str) -> str:
@@ -91,6 +92,12 @@ def load(user_id: int) -> User | None:
     with session() as s:
         row = store.get(s, user_id)
         return _user(row) if row else None
+
+
+def sign_out_everywhere(user_id: int) -> None:
+    """Sessions are signed cookies the server does not keep; signing out makes every earlier one invalid."""
+    with session() as s:
+        store.end_sessions(s, user_id)
 
 
 def all_users() -> list[User]:

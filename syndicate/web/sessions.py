@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -76,10 +77,15 @@ def start(request: Request, user: User) -> None:
     """A fresh session for a user who just signed in (the old contents, CSRF token included, are dropped)."""
     request.session.clear()
     request.session["user_id"] = user.id
+    request.session["issued_at"] = time.time()
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
 def end(request: Request) -> None:
+    """Sign out: this cookie is emptied, and copies of it (and the user's other sessions) stop working."""
+    user_id = request.session.get("user_id")
+    if isinstance(user_id, int):
+        accounts.sign_out_everywhere(user_id)
     request.session.clear()
 
 
@@ -88,9 +94,17 @@ def optional_user(request: Request) -> User | None:
     if not isinstance(user_id, int):
         return None
     user = accounts.load(user_id)
-    if user is None:  # the account was removed
+    if user is None or not _still_valid(user, request.session.get("issued_at")):
+        # the account was removed, or the user signed out since this session began
         request.session.clear()
+        return None
     return user
+
+
+def _still_valid(user: User, issued_at: object) -> bool:
+    if user.sessions_valid_after is None:
+        return True
+    return isinstance(issued_at, float) and issued_at > user.sessions_valid_after.timestamp()
 
 
 def signed_in(request: Request) -> User:

@@ -161,3 +161,16 @@ def test_every_word_the_templates_use_is_translated() -> None:
     used |= {f"stage.{name}" for name in [*ReleaseStatus, *TIMELINE]}
     assert not used - set(STRINGS), sorted(used - set(STRINGS))
     assert all(ko and en for ko, en in STRINGS.values())
+
+
+def test_signing_out_ends_copies_of_the_session(client: Any, make_user: Callable[..., Any]) -> None:
+    make_user("incheon")
+    sign_in(client, "press@incheon.go.kr")
+    stolen = dict(client.cookies)
+    token = csrf_of(client.get("/submit").text)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(stolen)  # someone replays the old cookie
+    assert client.get("/my", follow_redirects=False).status_code == 303
+    assert sign_in(client, "press@incheon.go.kr").status_code == 303  # a new sign-in works again
+    assert client.get("/my", follow_redirects=False).status_code == 200

@@ -200,3 +200,19 @@ def test_public_pages(client: Any, incheon: Any) -> None:
     assert "http://testserver/feeds/ko/categories/economy/rss.xml" in directory
     assert 'data-copy="http://testserver/feeds/ko/agencies/incheon/rss.xml"' in directory
     assert 'href="/feeds.opml"' in directory
+
+
+def test_people_get_error_pages_and_machines_get_json(client: Any, database: str) -> None:
+    page = client.get("/no-such-page?lang=en")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Error 404" in page.text
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
+    release = client.get(f"/api/v1/releases/{'0' * 32}")
+    assert release.status_code == 404 and release.json()["error"] == "not_found"
+
+
+def test_pages_cannot_be_framed(client: Any, database: str) -> None:
+    headers = client.get("/").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"

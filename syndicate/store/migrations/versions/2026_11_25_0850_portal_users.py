@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sessions_valid_after", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
