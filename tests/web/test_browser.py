@@ -27,10 +27,32 @@ DESKTOP = {"width": 1280, "height": 900}
 
 def _sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/login?lang=en")
+    _check_labels(page)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/my")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 100))"""
+
+
+def _check_labels(page: Page) -> None:
+    """Every input, select, textarea and button has a label (or a text / aria-label)."""
+    assert page.evaluate(UNLABELLED) == [], page.url
+
+
+def _tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Reach an element with the Tab key alone, and see the focus ring on it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+            return
+    raise AssertionError(f"{selector} is not reachable with the keyboard on {page.url}")
 
 
 def _fits_the_screen(page: Page) -> bool:
@@ -51,6 +73,8 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
 
         _sign_in(page, api_server, "press@incheon.go.kr")
         page.get_by_role("link", name="Submit", exact=True).click()
+        _check_labels(page)
+        _tab_to(page, "#release-form button[type=submit]")
         for label in ("Title", "Subtitle", "Body", "Category", "Embargo", "Attachments"):
             expect(page.get_by_label(label, exact=True)).to_be_visible()
         page.get_by_label("Title", exact=True).fill(TITLE)
@@ -70,6 +94,7 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         seconds = time.monotonic() - started
         expect(page.locator('[data-stage="credited"][data-state="done"]')).to_be_visible()
         expect(page.locator("#credit-line")).to_contain_text("Incheon Metropolitan City")
+        _check_labels(page)
         page.screenshot(path=screenshot_path("release"), full_page=True)
 
         # The review page: the original beside an editable translation.
@@ -77,6 +102,7 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         expect(page.locator("#review-form")).to_contain_text("인천광역시는 25일")
         page.get_by_label("Title", exact=True).fill("Incheon to create 10,000 jobs for young people")
         page.get_by_label("Body", exact=True).fill("Incheon said on the 25th ...")
+        _check_labels(page)
         page.screenshot(path=screenshot_path("review"), full_page=True)
         with page.expect_response(lambda r: r.request.method == "POST") as posted:
             page.get_by_role("button", name="Approve").click()
@@ -94,12 +120,14 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         expect(reader.locator('li[data-key="incheon"]')).to_be_visible()
         reader.locator(f'button[data-copy="{feed_url}"]').click()
         assert reader.evaluate("navigator.clipboard.readText()") == feed_url
+        _check_labels(reader)
         reader.screenshot(path=screenshot_path("directory"), full_page=True)
         feed = feedparser.parse(httpx.get(feed_url).content)
         assert TITLE in [entry.title for entry in feed.entries]
         assert f"{api_server}/releases/{release_id}" in [entry.link for entry in feed.entries]
 
         reader.goto(f"{api_server}/archive?lang=en")
+        _check_labels(reader)
         reader.get_by_label("Search").fill("청년 일자리")
         reader.get_by_role("button", name="Search").click()
         reader.get_by_role("link", name=TITLE).click()
@@ -152,6 +180,7 @@ def test_operator_pages(api_server: str, worker: Any) -> None:
         expect(page.locator("h1")).to_have_text("Partners")
         page.screenshot(path=screenshot_path("admin-partners"), full_page=True)
         page.goto(f"{api_server}/admin/users")
+        _check_labels(page)
         page.get_by_label("Agency").select_option("seoul")
         page.get_by_label("Email").fill("pr@seoul.go.kr")
         page.get_by_label("Password").fill(PASSWORD)
