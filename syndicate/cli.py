@@ -28,6 +28,8 @@ users_app = typer.Typer(help="People's portal accounts (API keys are for machine
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+licence_app = typer.Typer(help="Licences: an operator's override for one release.", no_args_is_help=True)
+app.add_typer(licence_app, name="licence")
 
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +92,9 @@ def api(
     """Run the HTTP API and portal (uvicorn)."""
     import uvicorn
 
+    from syndicate.logs import configure
+
+    configure()
     uvicorn.run(
         "syndicate.api.app:create_app",
         factory=True,
@@ -97,6 +102,7 @@ def api(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=None,  # keep our logfmt handler (secrets redacted)
         proxy_headers=True,
     )
 
@@ -211,6 +217,26 @@ def users_list(data_dir: DataDir = None) -> None:
     _use_data_dir(data_dir)
     for user in all_users():
         typer.echo(f"{user.email}\t{user.agency_id}" + ("\tadmin" if user.is_admin else ""))
+
+
+@licence_app.command("set")
+@clean_errors
+def licence_set(
+    licence: Annotated[str, typer.Argument(help="Licence id, e.g. KOGL-1, KOGL-4, CC-BY-4.0, unknown.")],
+    release: Annotated[str, typer.Option(help="The release id.")],
+    note: Annotated[str, typer.Option(help="Why: who decided, on what grounds (recorded).")],
+    by: Annotated[str, typer.Option(help="Who is overriding.")] = "cli",
+    data_dir: DataDir = None,
+) -> None:
+    """Override one release's licence (recorded with the note); credit, the gate and publishing run again.
+    For a whole source, set `licence`, `licence_override = true` and `licence_note` in its feeds/sources file."""
+    from syndicate import pipeline
+    from workers.tasks.pipeline import enqueue
+
+    _use_data_dir(data_dir)
+    steps = pipeline.override_licence(release, licence, note=note, by=by)
+    enqueue(steps)
+    err.print(f"release {release}: licence {licence} recorded; re-running: {', '.join(n.step for n in steps) or '-'}")
 
 
 # --- one stage by hand ----------------------------------------------------------------------------------------

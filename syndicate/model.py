@@ -77,6 +77,9 @@ class Source(Value):
     kind: SourceKind = SourceKind.rss
     language: str = "ko"
     licence: str | None = None
+    #: an operator's decision: ``licence`` applies even where the pages say otherwise (with a note why)
+    licence_override: bool = False
+    licence_note: str | None = None
     interval_minutes: int = 30
     timezone: str = "Asia/Seoul"
     category: str | None = None
@@ -107,6 +110,8 @@ class AgencyRef(Value):
     #: the name as found in the text when it matched no registry entry (flagged for an operator)
     found: str | None = None
     department: str | None = None
+    #: the agency's own site: where a credit links when the release has no original URL
+    homepage: str | None = None
 
 
 class Credit(Value):

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from syndicate import syndication
 from syndicate.config import get_settings
-from syndicate.credit import apply_credit
+from syndicate.credit import allowed, apply_credit, decide, unmatched
+from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError
 from syndicate.model import RawRelease, Release, ReleaseStatus
 from syndicate.normalize import normalize
@@ -33,7 +34,7 @@ from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
 log = logging.getLogger(__name__)
 
 #: The order of the stages. Each name is also a Celery task (workers/tasks/pipeline.py).
-STEPS: tuple[str, ...] = ("normalize", "credit", "publish")
+STEPS: tuple[str, ...] = ("normalize", "credit", "gate", "publish")
 _ORDER = {name: i for i, name in enumerate(("received", *STEPS))}
 
 
@@ -199,14 +200,71 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     registry = get_registry()
     source = registry.sources.get(row.source_id) if row.source_id else None
     override = row.licence_override or {}
-    licence_id = override.get("id") or ver.raw.get("licence")
-    release = apply_credit(_content(ver), registry, agency_id=row.agency_id, source=source, licence_id=licence_id)
-    if override.get("id"):
-        release.credit.licence.origin = "override"
-        release.credit.licence.note = override.get("note")
+    release = apply_credit(
+        _content(ver),
+        registry,
+        agency_id=row.agency_id,
+        source=source,
+        licence_id=override.get("id") or ver.raw.get("licence"),
+        licence_origin="override" if override.get("id") else "submission",
+        licence_note=override.get("note"),
+    )
     ver.content = release.model_dump(mode="json")
     row.licence = release.credit.licence.model_dump(mode="json")
+    if unmatched(release.credit.agency):
+        # Kept as found, never guessed: an operator lists these (GET /api/v1/admin/unmatched).
+        store.event(s, row.id, ver.version, "agency_unmatched", {"found": release.credit.agency.found})
+        log.warning("agency unmatched", extra={"release_id": row.id, "stage": "credit"})
     return _after("credit", row, ver.version)
+
+
+def _gate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """The licence gate: what later stages may do with this version, with the reasons, for the record."""
+    release = _content(ver)
+    row.gate = decide(release.credit.licence)
+    store.event(s, row.id, ver.version, "licence_gate", row.gate)
+    return _after("gate", row, ver.version)
+
+
+def licence_allows(s: Session, row: ReleaseRow, version: int, action: str) -> bool:
+    """For every step after the gate that would change or sell the text (translate, summarize, deliver to a
+    commercial partner): may it? When not, the refusal and its reason go on the release's timeline, and the
+    step should carry on without it (a no-derivatives text is republished verbatim, credited, with a link)."""
+    if allowed(row.gate, action):
+        return True
+    entry = (row.gate or {}).get(action) or {}
+    reason = entry.get("reason") if isinstance(entry, dict) else None
+    store.event(s, row.id, version, "licence_refused", {"action": action, "reason": reason or "no licence gate"})
+    log.info("licence refused", extra={"release_id": row.id, "stage": action})
+    return False
+
+
+def override_licence(release_id: str, licence_id: str, *, note: str | None, by: str) -> list[Next]:
+    """An operator's licence for one release: recorded, then credit and everything after it run again."""
+    if licence_id not in KNOWN:
+        raise InputError(f"unknown licence {licence_id!r}; one of {', '.join(sorted(KNOWN))}")
+    override = {"id": licence_id, "note": note, "by": by, "at": utcnow().isoformat()}
+    return recredit(release_id, override=override)
+
+
+def recredit(release_id: str, *, override: dict[str, Any] | None = None) -> list[Next]:
+    """Run credit (and everything after it) again for the current version, e.g. after the registry learnt an
+    agency's name, or with an operator's licence ``override`` (recorded as an event). Returns the steps to
+    enqueue: normalize (cheap and deterministic), then credit, the gate and publishing follow."""
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        if row.retracted_at is not None:
+            raise Gone(f"release {release_id} was retracted")
+        if override is not None:
+            row.licence_override = override
+            store.event(s, row.id, row.version, "licence_override", dict(override))
+        ver = store.version(s, release_id, row.version)
+        if _ORDER[ver.stage] < _ORDER["credit"]:
+            return []  # credit has not run yet; it will see the override when it does
+        # From normalize, not from credit: the stored content has already lost its credit lines to the first
+        # credit run, and normalize rebuilds the uncredited text from the raw record exactly.
+        ver.stage = "received"
+        return [Next("normalize", row.id, row.version)]
 
 
 def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:
@@ -227,7 +285,12 @@ def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> No
     feed_store.touch(s, syndication.scopes_for(row))
 
 
-_STEP_FUNCS: dict[str, StepFunc] = {"normalize": _normalize, "credit": _credit, "publish": _publish}
+_STEP_FUNCS: dict[str, StepFunc] = {
+    "normalize": _normalize,
+    "credit": _credit,
+    "gate": _gate,
+    "publish": _publish,
+}
 _STATUS = {
     "normalize": ReleaseStatus.normalized,
     "credit": ReleaseStatus.credited,

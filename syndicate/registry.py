@@ -1,7 +1,8 @@
 """The registry in feeds/: agencies, sources and glossary, loaded from TOML and validated.
 
     feeds/agencies.toml        [[agency]] id, name.ko, name.en, aliases, kind, homepage, licence, departments
-    feeds/sources/*.toml       [[source]] id, agency, url, kind, language, licence, interval_minutes, selectors
+    feeds/sources/*.toml       [[source]] id, agency, url, kind, language, licence (+ licence_override, licence_note),
+                               interval_minutes, selectors
     feeds/glossary/*.toml      [[term]] source, language, targets.{lang}
 
 Loading checks what a typo would break: duplicate ids, sources naming unknown agencies, aliases claimed by two

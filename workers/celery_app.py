@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
 
 from syndicate.config import get_settings
 from syndicate.embedded import filesystem_broker
@@ -58,7 +58,17 @@ def reconfigure() -> None:
     broker = get_settings().broker_url or "memory://"
     app.conf.broker_url = broker
     app.conf.broker_transport_options = _transport_options(broker)
-    app._pool = None  # the next producer connects to the new broker
+    # What Celery itself does after a fork: forget connection and producer pools, so the next send connects
+    # to the broker now configured.
+    app._after_fork()
+
+
+@setup_logging.connect
+def _logging(loglevel: str | int | None = None, **_: Any) -> None:
+    # Connected, this replaces Celery's own logging setup with ours (logfmt, secrets redacted).
+    from syndicate.logs import configure
+
+    configure(loglevel if isinstance(loglevel, str) else "INFO")
 
 
 @worker_process_init.connect

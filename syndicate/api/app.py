@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
-from syndicate.api.routes import feeds, health, operators, portal, public, releases
+from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def create_app() -> FastAPI:
     app.include_router(releases.router)
     app.include_router(feeds.router)
     app.include_router(health.router)
+    app.include_router(credit_admin.router)
     _add_portal(app)
     return app
 

@@ -22,6 +22,16 @@ KNOWN: dict[str, tuple[bool, bool, str]] = {
     "CC-BY-NC-SA-4.0": (True, False, "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
     "CC-BY-NC-ND-4.0": (False, False, "https://creativecommons.org/licenses/by-nc-nd/4.0/"),
     "public-domain": (True, True, ""),
+    # Older Creative Commons versions grant the same permissions as their 4.0 counterparts.
+    **{
+        f"CC-{kind}-{version}": (
+            "ND" not in kind,
+            "NC" not in kind,
+            f"https://creativecommons.org/licenses/{kind.lower()}/{version}/",
+        )
+        for kind in ("BY", "BY-SA", "BY-NC", "BY-ND", "BY-NC-SA", "BY-NC-ND")
+        for version in ("2.0", "2.5", "3.0")
+    },
     # Nothing known: we may republish with credit (that is what the source put out for), nothing more.
     "unknown": (False, False, ""),
 }

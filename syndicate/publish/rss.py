@@ -7,7 +7,7 @@ from html import escape
 
 from lxml import etree
 
-from syndicate.publish.items import FeedItem, FeedMeta, credit_text
+from syndicate.publish.items import FeedItem, FeedMeta, credit_html, licence_name
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -48,8 +48,9 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     credit = item.credit
     creator = credit.agency.name.en if credit.agency.name else (credit.agency.found or "unknown")
     _sub(el, f"{{{DC}}}creator", creator)
-    _sub(el, f"{{{DC}}}rights", credit.licence.id)
-    original = item.original_url
+    rights = licence_name(credit.licence, item.language)
+    _sub(el, f"{{{DC}}}rights", f"{rights} {credit.licence.url}" if credit.licence.url else rights)
+    original = item.original_url or credit.agency.homepage
     if original:
         source_name = credit.agency.name.ko if credit.agency.name else creator
         _sub(el, "source", source_name, url=original)
@@ -69,5 +70,5 @@ def body_with_credit(item: FeedItem) -> str:
     if item.label:
         parts.append(f'<p class="mt-label"><em>{escape(item.label)}</em></p>')
     parts.append(item.content_html)
-    parts.append(f'<p class="credit">{escape(credit_text(item.credit, item.original_url))}</p>')
+    parts.append(credit_html(item.credit, item.original_url, item.language))
     return "".join(parts)

@@ -132,6 +132,18 @@ def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
     ).all()
 
 
+def flagged(s: Session, stage: str, limit: int = 100) -> Sequence[tuple[ReleaseRow, ReleaseEventRow]]:
+    """Releases whose current version carries an event ``stage`` (e.g. "agency_unmatched"), newest first."""
+    stmt = (
+        select(ReleaseRow, ReleaseEventRow)
+        .join(ReleaseEventRow, ReleaseEventRow.release_id == ReleaseRow.id)
+        .where(ReleaseEventRow.stage == stage, ReleaseEventRow.version == ReleaseRow.version)
+        .order_by(ReleaseEventRow.at.desc(), ReleaseEventRow.id.desc())
+        .limit(limit)
+    )
+    return [(r, e) for r, e in s.execute(stmt).all()]
+
+
 def stalled(s: Session, before: datetime, final_stage: str) -> Sequence[tuple[str, int, str]]:
     """(release id, version, last stage done) of current versions that stopped short of ``final_stage`` and
     have not changed since ``before``. Embargoed, failed and retracted releases are waiting on purpose."""

@@ -57,6 +57,14 @@ def _published_count(ids: list[str]) -> int:
         return int(s.scalar(select(func.count()).where(ReleaseRow.id.in_(ids), ReleaseRow.status == "published")))
 
 
+def _wait_all(ids: list[str], *procs: Proc) -> None:
+    try:
+        wait_for(lambda: _published_count(ids) == len(ids), 180, interval=0.5, what=f"all {len(ids)} published")
+    except AssertionError as exc:
+        logs = "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in procs)
+        raise AssertionError(f"{exc}; {_published_count(ids)} published\n{logs}") from None
+
+
 def _kill_hard(proc: Proc) -> None:
     family = [psutil.Process(proc.popen.pid), *psutil.Process(proc.popen.pid).children(recursive=True)]
     for p in family:
@@ -92,7 +100,7 @@ def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_
         killed_at = time.monotonic()
         assert _published_count(ids) < 200, "the batch finished before the kill; the test proves nothing"
         worker = _start_worker(tmp_path, "worker2")
-        wait_for(lambda: _published_count(ids) == 200, 180, interval=0.5, what="all 200 published")
+        _wait_all(ids, worker, beat)
         print(f"recovery after SIGKILL: {time.monotonic() - killed_at:.1f} s")
         _assert_published_exactly_once(ids, "킬")
     finally:
@@ -128,7 +136,7 @@ def test_broker_restart_mid_batch_loses_nothing(
         stopped_at = time.monotonic()
         time.sleep(2)
         own_redis.start()
-        wait_for(lambda: _published_count(ids) == 100, 180, interval=0.5, what="all 100 published")
+        _wait_all(ids, worker, beat)
         print(f"recovery after broker restart: {time.monotonic() - stopped_at:.1f} s")
         _assert_published_exactly_once(ids, "레디스")
         assert worker.popen.poll() is None, "the worker must survive a broker restart"

@@ -1,0 +1,102 @@
+"""What the benchmarks share: a service in a temporary data folder, free ports, wrk, result records."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+PY = [sys.executable, "-m", "syndicate"]
+
+
+@dataclass
+class Result:
+    name: str
+    figures: dict[str, Any]
+    reference: str
+    ratio: float | None
+    target: str
+    passed: bool | None
+    notes: list[str] = field(default_factory=list)
+
+    def show(self) -> None:
+        ratio = "—" if self.ratio is None else f"{self.ratio:.2f}"
+        verdict = {True: "pass", False: "FAIL", None: "report"}[self.passed]
+        print(f"{self.name}: {json.dumps(self.figures, ensure_ascii=False)}")
+        print(f"  reference: {self.reference}; ratio {ratio}; target {self.target}: {verdict}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def service_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    env["SYNDICATE_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    out = log.open("wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wrk(url: str, seconds: int, connections: int = 8, headers: dict[str, str] | None = None) -> float:
+    """Requests per second that wrk measured (one thread, `connections` connections)."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"wrk saw error responses from {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise SystemExit(f"cannot read wrk output:\n{out}")
+    return float(match.group(1))
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
