@@ -88,6 +88,11 @@ def _embargo(out: ReleaseForm) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=KST)
 
 
+def local_time(value: datetime | None) -> str:
+    """A stored time as the form's datetime-local value, in Korean time."""
+    return value.astimezone(KST).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
 async def _attachments(form: FormData, out: ReleaseForm) -> None:
     limit = get_settings().attachment_max_bytes
     uploads = []

@@ -28,6 +28,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def _sign_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/login?lang=en")
     _check_labels(page)
+    page.screenshot(path=screenshot_path("login"), full_page=True)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -72,7 +73,14 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         page.screenshot(path=screenshot_path("home"), full_page=True)
 
         _sign_in(page, api_server, "press@incheon.go.kr")
+        page.screenshot(path=screenshot_path("my-releases"), full_page=True)
         page.get_by_role("link", name="Submit", exact=True).click()
+        page.get_by_role("link", name="한국어").click()  # the language switch
+        for label in ("제목", "부제목", "본문", "분류", "엠바고"):
+            expect(page.get_by_label(label, exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="등록", exact=True)).to_be_visible()
+        page.screenshot(path=screenshot_path("submit-ko"), full_page=True)
+        page.get_by_role("link", name="English").click()
         _check_labels(page)
         _tab_to(page, "#release-form button[type=submit]")
         for label in ("Title", "Subtitle", "Body", "Category", "Embargo", "Attachments"):
@@ -130,6 +138,7 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         _check_labels(reader)
         reader.get_by_label("Search").fill("청년 일자리")
         reader.get_by_role("button", name="Search").click()
+        reader.screenshot(path=screenshot_path("archive"), full_page=True)
         reader.get_by_role("link", name=TITLE).click()
         reader.wait_for_url(f"{api_server}/releases/{release_id}")
         expect(reader.locator("h1")).to_have_text(TITLE)

@@ -216,3 +216,23 @@ def test_pages_cannot_be_framed(client: Any, database: str) -> None:
     headers = client.get("/").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_embargo_is_entered_in_korean_time(incheon: Any) -> None:
+    from datetime import UTC, datetime
+
+    from syndicate.store import releases as store
+    from syndicate.store.db import session
+
+    release_id = _release_id(
+        _submit(incheon, {"title": "엠바고 보도자료", "body": "본문.", "embargo": "2030-01-01T09:00"})
+    )
+    _publish(release_id)
+    with session() as s:
+        row = store.get(s, release_id)
+        assert row.embargo_until == datetime(2030, 1, 1, 0, 0, tzinfo=UTC)  # 09:00 KST
+        assert row.status == "embargoed"
+    status = incheon.get(f"/my/releases/{release_id}/status?lang=en").text
+    assert 'data-status="embargoed"' in status and 'hx-trigger="every 30s"' in status
+    assert "2030-01-01 09:00 KST" in status
+    assert 'value="2030-01-01T09:00"' in incheon.get(f"/my/releases/{release_id}/edit").text

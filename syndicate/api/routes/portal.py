@@ -123,6 +123,7 @@ def correct_form(request: Request, release_id: str, user: SignedIn) -> Response:
         "category": row.category or "",
         "licence": raw.get("licence") or "",
         "language": row.language,
+        "embargo": forms.local_time(row.embargo_until),
     }
     ctx = {"user": user, "form": forms.empty(**values), "action": f"/my/releases/{release_id}/edit", "row": row}
     return page(request, "submit.html", ctx)
