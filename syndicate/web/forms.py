@@ -15,9 +15,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from syndicate.api.schemas import ReleaseIn
 from syndicate.config import get_settings
+from syndicate.errors import InputError
 from syndicate.web.attachments import AttachmentRefused, Upload, check
 
 KST = ZoneInfo("Asia/Seoul")
+#: Attachments per submission; with the per-file limit this bounds the whole request.
+MAX_FILES = 10
+#: Room for the text fields and multipart framing on top of the files.
+TEXT_ALLOWANCE = 2 * 1024 * 1024
 FIELDS = ("title", "subtitle", "body", "category", "licence", "language", "embargo")
 #: pydantic's error type → the message key the page shows
 MESSAGES = {
@@ -43,6 +48,15 @@ class ReleaseForm:
 
 def empty(**values: str) -> ReleaseForm:
     return ReleaseForm(values={"language": "ko", **values})
+
+
+def check_length(content_length: str | None) -> None:
+    """Refuse an oversized body before it is parsed (Starlette spools the whole multipart body to disk)."""
+    limit = MAX_FILES * get_settings().attachment_max_bytes + TEXT_ALLOWANCE
+    if content_length is None or not content_length.isdigit():
+        raise InputError("the form must be sent with a Content-Length")
+    if int(content_length) > limit:
+        raise InputError(f"the submission is larger than {limit // (1024 * 1024)} MB")
 
 
 async def read(form: FormData) -> ReleaseForm:
@@ -96,11 +110,14 @@ def local_time(value: datetime | None) -> str:
 async def _attachments(form: FormData, out: ReleaseForm) -> None:
     limit = get_settings().attachment_max_bytes
     uploads = []
-    for item in form.getlist("attachments"):
-        if not isinstance(item, UploadFile) or not item.filename:
-            continue  # an empty file input
+    # An empty file input still sends a part, with no file name: skip it.
+    files = [item for item in form.getlist("attachments") if isinstance(item, UploadFile) and item.filename]
+    if len(files) > MAX_FILES:
+        out.errors["attachments"] = ("error.file_count", {"n": str(MAX_FILES)})
+        return
+    for item in files:
         data = await item.read(limit + 1)
-        uploads.append(Upload(name=item.filename, data=data))
+        uploads.append(Upload(name=item.filename or "attachment", data=data))
     try:
         out.uploads = check(uploads)
     except AttachmentRefused as exc:

@@ -69,6 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.licence": ("알 수 없는 이용조건입니다.", "Unknown licence."),
     "error.file_type": ("허용되지 않는 파일 형식입니다: {name}", "File type not allowed: {name}"),
     "error.file_size": ("파일이 너무 큽니다: {name}", "File too large: {name}"),
+    "error.file_count": ("첨부파일은 {n}개까지입니다.", "At most {n} attachments."),
     "error.invalid": ("값을 확인하세요.", "Check this value."),
     "mine.title": ("우리 기관 보도자료", "Our releases"),
     "mine.empty": ("아직 보도자료가 없습니다.", "No releases yet."),

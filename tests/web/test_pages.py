@@ -236,3 +236,22 @@ def test_embargo_is_entered_in_korean_time(incheon: Any) -> None:
     assert 'data-status="embargoed"' in status and 'hx-trigger="every 30s"' in status
     assert "2030-01-01 09:00 KST" in status
     assert 'value="2030-01-01T09:00"' in incheon.get(f"/my/releases/{release_id}/edit").text
+
+
+def test_oversized_submissions_are_refused_before_parsing(incheon: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate.config import get_settings
+    from syndicate.web.forms import MAX_FILES, TEXT_ALLOWANCE
+
+    monkeypatch.setenv("SYNDICATE_ATTACHMENT_MAX_BYTES", "1000")
+    get_settings.cache_clear()
+    token = csrf_of(incheon.get("/submit").text)
+    files = [("attachments", (f"{i}.png", PNG, "image/png")) for i in range(MAX_FILES + 1)]
+    too_many = incheon.post("/submit", data={"csrf_token": token, "title": "t", "body": "b"}, files=files)
+    assert too_many.status_code == 422 and 'id="f-attachments-error"' in too_many.text
+    huge = b"x" * (MAX_FILES * 1000 + TEXT_ALLOWANCE + 1)
+    answer = incheon.post(
+        "/submit",
+        data={"csrf_token": token, "title": "t", "body": "b"},
+        files=[("attachments", ("a.pdf", huge, "application/pdf"))],
+    )
+    assert answer.status_code == 422 and "larger than" in answer.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,15 @@ def submit_form(request: Request, user: SignedIn) -> Response:
     return page(request, "submit.html", {"user": user, "form": forms.empty(), "action": "/submit"})
 
 
-@router.post("/submit", response_class=HTMLResponse, dependencies=[Csrf])
+def _bounded(request: Request) -> None:
+    forms.check_length(request.headers.get("content-length"))
+
+
+#: Listed before Csrf, which parses the form: an oversized body is refused before it is read.
+Bounded = Depends(_bounded)
+
+
+@router.post("/submit", response_class=HTMLResponse, dependencies=[Bounded, Csrf])
 async def submit(request: Request, user: SignedIn) -> Response:
     form = await forms.read(await request.form())
     if not form.ok or form.release is None:
@@ -129,7 +137,7 @@ def correct_form(request: Request, release_id: str, user: SignedIn) -> Response:
     return page(request, "submit.html", ctx)
 
 
-@router.post("/my/releases/{release_id}/edit", response_class=HTMLResponse, dependencies=[Csrf])
+@router.post("/my/releases/{release_id}/edit", response_class=HTMLResponse, dependencies=[Bounded, Csrf])
 async def correct(request: Request, release_id: str, user: SignedIn) -> Response:
     with session() as s:
         row = _owned(s, release_id, user.agency_id)
