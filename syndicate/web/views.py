@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from syndicate import syndication
+from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Agency, Release, Summary, Translation
+from syndicate.publish import items
 from syndicate.registry import get_registry
 from syndicate.store import browse, releases
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
@@ -93,17 +96,15 @@ def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: i
     return steps
 
 
-def credit_line(release: Release, lang: str) -> str:
-    """The credit as feeds show it: agency name in the reader's language, via the outlet, and the licence."""
-    credit = release.credit
-    name = None
-    if credit.agency.name is not None:
-        name = credit.agency.name.ko if lang == "ko" else credit.agency.name.en
-    parts = [name or credit.agency.found or credit.line or "—"]
-    if credit.via:
-        parts.append(f"via {credit.via}")
-    parts.append(credit.licence.id)
-    return " · ".join(parts)
+def credit_html(release: Release, language: str) -> Markup:
+    """The credit exactly as feeds and pushes in this language carry it (publish.items renders it, escaped)."""
+    return Markup(items.credit_html(release.credit, release.original_url, language))  # noqa: S704
+
+
+def credits(release: Release, row: ReleaseRow) -> list[tuple[str, Markup]]:
+    """The credit in the release's own language and in every target language it will be translated into."""
+    languages = dict.fromkeys([row.language, *get_settings().languages])
+    return [(lang, credit_html(release, lang)) for lang in languages]
 
 
 def translations(s: Session, row: ReleaseRow, version: int) -> list[Translation]:

@@ -101,7 +101,8 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         expect(page.locator('[data-status="published"]')).to_be_visible(timeout=30_000)
         seconds = time.monotonic() - started
         expect(page.locator('[data-stage="credited"][data-state="done"]')).to_be_visible()
-        expect(page.locator("#credit-line")).to_contain_text("Incheon Metropolitan City")
+        expect(page.locator("#credit-ko")).to_contain_text("출처: 인천광역시")
+        expect(page.locator("#credit-en")).to_contain_text("Source: Incheon Metropolitan City")
         _check_labels(page)
         page.screenshot(path=screenshot_path("release"), full_page=True)
 
@@ -142,7 +143,7 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         reader.get_by_role("link", name=TITLE).click()
         reader.wait_for_url(f"{api_server}/releases/{release_id}")
         expect(reader.locator("h1")).to_have_text(TITLE)
-        expect(reader.locator("#credit-line")).to_contain_text("인천광역시")
+        expect(reader.locator("#credit-line")).to_contain_text("출처: 인천광역시")
         reader.screenshot(path=screenshot_path("public-release"), full_page=True)
 
         # Phone width: one column, nothing wider than the screen.

@@ -143,7 +143,8 @@ def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
     assert re.search(r'data-stage="credited" data-state="done"', status)
     assert re.search(r'data-stage="translated" data-state="skipped"', status)
     page = incheon.get(f"/my/releases/{release_id}").text
-    assert "Incheon Metropolitan City" in page  # the credit as it will appear
+    # The credit as feeds will carry it, in the original's language and in each target language.
+    assert "출처: 인천광역시" in page and "Source: Incheon Metropolitan City" in page
     assert 'id="no-translations"' in page and 'id="no-summary"' in page and 'id="no-deliveries"' in page
 
     edit = incheon.get(f"/my/releases/{release_id}/edit").text

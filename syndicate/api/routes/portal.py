@@ -21,7 +21,7 @@ from syndicate.store import browse
 from syndicate.store import releases as store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
-from syndicate.web import accounts, attachments, forms, i18n, sessions, views
+from syndicate.web import accounts, attachments, forms, sessions, views
 from syndicate.web.pages import page
 from syndicate.web.sessions import Csrf, SignedIn
 
@@ -203,7 +203,9 @@ def _workspace(release_id: str, user: accounts.User) -> dict[str, object]:
 def release_page(request: Request, release_id: str, user: SignedIn) -> Response:
     ctx = _workspace(release_id, user)
     release = ctx["release"]
-    ctx["credit"] = views.credit_line(release, i18n.pick(request)) if isinstance(release, Release) else None
+    row = ctx["row"]
+    assert isinstance(row, ReleaseRow)
+    ctx["credits"] = views.credits(release, row) if isinstance(release, Release) else []
     ctx["page_title"] = release.title if isinstance(release, Release) else ctx["raw"]["title"]  # type: ignore[index]
     return page(request, "release.html", {"user": user, **ctx})
 

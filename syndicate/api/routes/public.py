@@ -68,7 +68,8 @@ def public_release(request: Request, release_id: str, lang: str | None = None) -
         "asked": asked,
         "languages": languages,
         "summary": summary,
-        "credit": views.credit_line(original, "ko" if asked == "ko" else "en"),
+        # The credit in the language of the text shown, as that language's feed carries it.
+        "credit": views.credit_html(original, shown.language if shown else row.language),
         "agency": get_registry().agency(row.agency_id) if row.agency_id else None,
     }
     return page(request, "public_release.html", ctx)
