@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from syndicate import syndication
 from syndicate.config import get_settings
+from syndicate.credit import allowed
+from syndicate.credit.licence import ACTIONS
 from syndicate.errors import NotFound
 from syndicate.model import Agency, Release, Summary, Translation
 from syndicate.publish import items
@@ -73,8 +75,13 @@ class SourceHealth:
 # --- the release page --------------------------------------------------------------------------------------
 
 
+#: The timeline steps that the licence gate may refuse, with the gate's action for each.
+GATED = {"translated": "translate", "summarized": "summarize"}
+
+
 def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: int) -> list[Step]:
-    """The current version's steps: done (with time), skipped (a later step happened without it), pending."""
+    """The current version's steps: done (with time), refused (the licence does not allow it), skipped (a later
+    step happened without it), or pending."""
     current = [e for e in events if e.version == row.version]
     seen = {e.stage: e for e in current}
     if delivered_to:
@@ -85,6 +92,8 @@ def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: i
         if stage in seen:
             detail = {"n": delivered_to} if stage == "delivered" else (event.detail if event else None)
             steps.append(Step(stage, "done", event.at if event else None, detail))
+        elif stage in GATED and row.gate and not allowed(row.gate, GATED[stage]):
+            steps.append(Step(stage, "refused", None, (row.gate.get(GATED[stage]) or {})))
         elif any(later in seen for later in TIMELINE[i + 1 :]):
             steps.append(Step(stage, "skipped"))
         else:
@@ -96,14 +105,34 @@ def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: i
     return steps
 
 
+@dataclass(frozen=True)
+class Permission:
+    action: str
+    allowed: bool
+    reason: str
+
+
+def permissions(row: ReleaseRow) -> list[Permission]:
+    """The licence gate's answers for this release (empty until the gate has run)."""
+    if not row.gate:
+        return []
+    out = []
+    for action in ACTIONS:
+        entry = row.gate.get(action) or {}
+        out.append(Permission(action, allowed(row.gate, action), str(entry.get("reason") or "")))
+    return out
+
+
 def credit_html(release: Release, language: str) -> Markup:
     """The credit exactly as feeds and pushes in this language carry it (publish.items renders it, escaped)."""
     return Markup(items.credit_html(release.credit, release.original_url, language))  # noqa: S704
 
 
 def credits(release: Release, row: ReleaseRow) -> list[tuple[str, Markup]]:
-    """The credit in the release's own language and in every target language it will be translated into."""
-    languages = dict.fromkeys([row.language, *get_settings().languages])
+    """The credit in the release's own language and in every target language it will be translated into (none
+    when the licence does not allow translation)."""
+    targets = get_settings().languages if allowed(row.gate, "translate") else []
+    languages = dict.fromkeys([row.language, *targets])
     return [(lang, credit_html(release, lang)) for lang in languages]
 
 

@@ -148,6 +148,7 @@ def test_sign_in_only_redirects_to_local_paths(client: Any, make_user: Callable[
 def test_every_word_the_templates_use_is_translated() -> None:
     import re
 
+    from syndicate.credit.licence import ACTIONS
     from syndicate.model import ReleaseStatus
     from syndicate.web.i18n import STRINGS
     from syndicate.web.pages import WEB
@@ -157,8 +158,9 @@ def test_every_word_the_templates_use_is_translated() -> None:
     for template in (WEB / "templates").glob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", template.read_text()))
     assert used, "no t() calls found"
-    used.discard("stage.")  # "stage." ~ status: every status and timeline step, checked below
-    used |= {f"stage.{name}" for name in [*ReleaseStatus, *TIMELINE]}
+    used -= {"stage.", "action."}  # "stage." ~ status, "action." ~ gate action: all of them, checked below
+    used |= {f"stage.{name}" for name in [*ReleaseStatus, *TIMELINE, "refused", "skipped", "pending"]}
+    used |= {f"action.{name}" for name in ACTIONS}
     assert not used - set(STRINGS), sorted(used - set(STRINGS))
     assert all(ko and en for ko, en in STRINGS.values())
 

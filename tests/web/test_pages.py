@@ -256,3 +256,15 @@ def test_oversized_submissions_are_refused_before_parsing(incheon: Any, monkeypa
         files=[("attachments", ("a.pdf", huge, "application/pdf"))],
     )
     assert answer.status_code == 422 and "larger than" in answer.text
+
+
+def test_a_no_derivatives_licence_shows_on_the_release_page(incheon: Any) -> None:
+    release_id = _release_id(_submit(incheon, {"title": "공공누리 4유형", "body": "본문.", "licence": "KOGL-4"}))
+    _publish(release_id)
+    page = incheon.get(f"/my/releases/{release_id}?lang=en").text
+    assert re.search(r'data-stage="translated" data-state="refused"', page)
+    assert re.search(r'data-stage="summarized" data-state="refused"', page)
+    assert 'data-action="translate" data-allowed="no"' in page
+    # Not translated, so the credit appears only in the original's language.
+    assert 'id="credit-ko"' in page and 'id="credit-en"' not in page
+    assert "공공누리 제4유형" in page

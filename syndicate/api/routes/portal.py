@@ -206,6 +206,7 @@ def release_page(request: Request, release_id: str, user: SignedIn) -> Response:
     row = ctx["row"]
     assert isinstance(row, ReleaseRow)
     ctx["credits"] = views.credits(release, row) if isinstance(release, Release) else []
+    ctx["permissions"] = views.permissions(row)
     ctx["page_title"] = release.title if isinstance(release, Release) else ctx["raw"]["title"]  # type: ignore[index]
     return page(request, "release.html", {"user": user, **ctx})
 
