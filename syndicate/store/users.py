@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +44,11 @@ def all_users(s: Session) -> Sequence[UserRow]:
     return s.scalars(select(UserRow).order_by(UserRow.agency_id, UserRow.email)).all()
 
 
-def record_failure(s: Session, email: str, address: str) -> None:
-    s.add(LoginFailureRow(email=normalize_email(email), address=address[:64], at=utcnow()))
+def record_failure(s: Session, email: str, address: str, keep: timedelta = timedelta(days=1)) -> None:
+    """Count one failure; failures older than ``keep`` are dropped on the way, so the table stays small."""
+    now = utcnow()
+    s.execute(delete(LoginFailureRow).where(LoginFailureRow.at < now - keep))
+    s.add(LoginFailureRow(email=normalize_email(email), address=address[:64], at=now))
 
 
 def failures_since(s: Session, email: str, address: str, since: datetime) -> int:
