@@ -92,17 +92,19 @@ def api(
     """Run the HTTP API and portal (uvicorn)."""
     import uvicorn
 
+    from syndicate.config import get_settings
     from syndicate.logs import configure
 
     configure()
     uvicorn.run(
-        "syndicate.api.app:create_app",
+        "syndicate.api.app:create_asgi",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level="info",
         log_config=None,  # keep our logfmt handler (secrets redacted)
+        access_log=get_settings().access_log,
         proxy_headers=True,
     )
 

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     )
     delivery_timeout: float = 15.0
 
+    #: Log every HTTP request (off by default: a reverse proxy usually keeps access logs, and a log line per
+    #: feed request costs more than serving the feed).
+    access_log: bool = False
     #: Items per feed document.
     feed_items: int = 50
     #: Largest attachment the portal accepts, in bytes (per file).

@@ -205,6 +205,15 @@ def get_document(scope_key: str, filename: str) -> Document:
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
 
 
+def fresh_etag(scope_key: str, filename: str) -> str | None:
+    """The ETag of the stored rendering when it is still current (a cheap check for per-process caches)."""
+    fmt = BY_FILENAME.get(filename)
+    if fmt is None:
+        return None
+    with session() as s:
+        return feed_store.fresh_etag(s, scope_key.strip("/"), fmt.name)
+
+
 def all_feed_urls() -> list[tuple[str, str]]:
     """(title, URL) of every feed: per language, per agency and per category that has releases."""
     base = get_settings().base_url.rstrip("/")

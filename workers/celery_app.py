@@ -53,11 +53,28 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
     return schedule()
 
 
+_redis: dict[str, Any] = {}
+
+
+def broker_redis() -> Any | None:
+    """A Redis client on the broker (for small coordination keys), or None when the broker is not Redis."""
+    url = get_settings().broker_url
+    if not url.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
+        return None
+    client = _redis.get(url)
+    if client is None:
+        import redis
+
+        client = _redis[url] = redis.Redis.from_url(url.replace("redis+socket://", "unix://"), socket_timeout=5)
+    return client
+
+
 def reconfigure() -> None:
     """Point the existing app at the broker in the current settings (tests change settings after import)."""
     broker = get_settings().broker_url or "memory://"
     app.conf.broker_url = broker
     app.conf.broker_transport_options = _transport_options(broker)
+    _redis.clear()
     # What Celery itself does after a fork: forget connection and producer pools, so the next send connects
     # to the broker now configured.
     app._after_fork()

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
+from syndicate.api.feedserve import FeedFastPath
 from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(releases.router)
     app.include_router(feeds.router)
+    # The feeds' hot path runs before the framework's routing (see feedserve).
+    app.add_middleware(FeedFastPath)
     app.include_router(health.router)
     app.include_router(credit_admin.router)
     _add_portal(app)
@@ -117,3 +120,9 @@ def _add_portal(app: FastAPI) -> None:
     app.include_router(public.router)
     app.include_router(portal.router)
     app.include_router(operators.router)
+
+
+def create_asgi() -> FeedFastPath:
+    """What `syndicate api` serves: the app behind the feeds' fast path, so that a feed request skips even the
+    framework's outermost middleware. (create_app keeps the same path inside, for in-process clients.)"""
+    return FeedFastPath(create_app())

@@ -61,3 +61,16 @@ def save_document(s: Session, scope: str, fmt: str, version: int, body: bytes, c
         row.rendered_version, row.body, row.etag = version, body, etag
         row.last_modified, row.rendered_at = changed_at, utcnow()
     s.flush()
+
+
+def fresh_etag(s: Session, scope: str, fmt: str) -> str | None:
+    """The stored document's ETag if it is current for its scope's version, else None (one small query)."""
+    row = s.execute(
+        select(FeedDocumentRow.etag, FeedDocumentRow.rendered_version, FeedScopeRow.version)
+        .outerjoin(FeedScopeRow, FeedScopeRow.scope == FeedDocumentRow.scope)
+        .where(FeedDocumentRow.scope == scope, FeedDocumentRow.format == fmt)
+    ).first()
+    if row is None:
+        return None
+    etag, rendered, version = row
+    return etag if rendered >= (version or 0) else None

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
@@ -118,6 +118,8 @@ def published(
         .where(ReleaseRow.published_version > 0, ReleaseRow.retracted_at.is_(None))
         .order_by(ReleaseRow.published_at.desc(), ReleaseRow.id)
         .limit(limit)
+        # Feeds need the processed content, not the submission as received (often the larger half).
+        .options(defer(ReleaseVersionRow.raw))
     )
     if agency_id is not None:
         stmt = stmt.where(ReleaseRow.agency_id == agency_id)

@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from celery import Task
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from syndicate import pipeline
 from syndicate.errors import Retriable
-from workers.celery_app import app
+from workers.celery_app import app, broker_redis
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,27 @@ RETRY_KW: dict[str, Any] = {
 }
 
 
+#: Set while a render task is queued: a burst of publications then costs one render, not one each.
+RENDER_PENDING = "syndicate:render-pending"
+
+
 def enqueue(steps: list[pipeline.Next]) -> None:
     for nxt in steps:
         if nxt.step == "render":
-            render.delay()
+            _render_soon()
         else:
             app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
+
+
+def _render_soon() -> None:
+    client = broker_redis()
+    try:
+        # The key expires by itself, so a render task lost with its worker cannot block rendering for good.
+        if client is not None and not client.set(RENDER_PENDING, "1", nx=True, ex=30):
+            return
+    except RedisError:
+        log.warning("render coalescing unavailable; rendering anyway")
+    render.delay()
 
 
 def _step_task(step: str) -> Task:
@@ -46,6 +62,10 @@ STEP_TASKS = {step: _step_task(step) for step in pipeline.STEPS}
 
 @app.task(name="syndicate.pipeline.render", **RETRY_KW)
 def render(scopes: list[str] | None = None) -> int:
+    client = broker_redis()
+    if client is not None:
+        # Cleared before rendering: a change committed from here on queues one more render.
+        client.delete(RENDER_PENDING)
     return pipeline.render(scopes)
 
 

@@ -1,0 +1,189 @@
+"""Releases through the pipeline (no translation) with 2 worker processes, against the broker's own ceiling:
+trivial Celery tasks per second on the same broker and worker settings, divided by the tasks one release
+takes. Also: seconds from submission to the item in every feed (p50, p95).
+
+    python bench/pipeline.py [--n 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import PY, ROOT, Result, free_port, median, process, service_env, wait_http
+from syndicate.embedded import EmbeddedRedis
+
+
+def _wait_ready(log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and "ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"worker did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def trivial_rate(env: dict[str, str], tmp: Path, n: int) -> float:
+    log = tmp / "trivial.log"
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "bench.trivial_tasks",
+        "worker",
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
+    with process(args, env, log):
+        _wait_ready(log)
+        os.environ["SYNDICATE_BROKER_URL"] = env["SYNDICATE_BROKER_URL"]
+        from bench.trivial_tasks import app
+
+        start = time.perf_counter()
+        with app.producer_or_acquire() as producer:
+            for i in range(n):
+                app.send_task("trivial.noop", args=[i], producer=producer)
+        import redis
+
+        client = redis.Redis.from_url(env["SYNDICATE_BROKER_URL"].replace("redis+socket://", "unix://"))
+        while client.llen("celery") or client.hlen("unacked"):
+            time.sleep(0.005)
+        return n / (time.perf_counter() - start)
+
+
+def pipeline_rate(env: dict[str, str], tmp: Path, n: int) -> tuple[float, int]:
+    os.environ.update(env)
+    from syndicate import pipeline
+    from syndicate.config import get_settings
+    from syndicate.model import RawRelease
+    from syndicate.store import releases as store
+    from syndicate.store.db import session
+    from syndicate.store.migrate import upgrade_and_sync
+    from workers.celery_app import reconfigure
+    from workers.tasks.pipeline import enqueue
+
+    get_settings.cache_clear()
+    reconfigure()
+    upgrade_and_sync()
+    log = tmp / "worker.log"
+    with process([*PY, "worker", "--concurrency", "2"], env, log):
+        _wait_ready(log)
+        ids = []
+        start = time.perf_counter()
+        for i in range(n):
+            raw = RawRelease(title=f"처리량 측정 {i}", body="첫 문단.\n\n둘째 문단.")
+            release_id, _, steps = pipeline.submit(agency_id="incheon", raw=raw)
+            enqueue(steps)
+            ids.append(release_id)
+        while True:
+            with session() as s:
+                done = sum(1 for i in ids[-20:] if store.get(s, i).status == "published")
+                if done == 20:
+                    from sqlalchemy import func, select
+
+                    from syndicate.store.tables import ReleaseRow
+
+                    total = s.scalar(select(func.count()).where(ReleaseRow.status == "published"))
+                    if total >= n:
+                        break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - start
+    tasks_per_release = len(pipeline.STEPS) + 1  # each step, and the render that publishing enqueues
+    return n / elapsed, tasks_per_release
+
+
+def latency(env: dict[str, str], tmp: Path, n: int) -> list[float]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "SYNDICATE_BASE_URL": base}
+    key = subprocess.run(
+        [*PY, "keys", "create", "--agency", "seoul"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    log = tmp / "worker2.log"
+    with process([*PY, "api", "--port", str(port)], env), process([*PY, "worker", "--concurrency", "2"], env, log):
+        wait_http(f"{base}/healthz")
+        _wait_ready(log)
+        client = httpx.Client(timeout=10)
+        feeds = ["/feeds/ko/rss.xml", "/feeds/ko/agencies/seoul/rss.xml", "/feeds/ko/categories/bench/rss.xml"]
+        figures = []
+        for i in range(n + 1):
+            title = f"서울시 지연 측정 {i}"
+            start = time.perf_counter()
+            client.post(
+                f"{base}/api/v1/releases",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"title": title, "body": "본문.", "category": "bench"},
+            ).raise_for_status()
+            pending = list(feeds)
+            while pending:
+                pending = [f for f in pending if title.encode() not in client.get(base + f).content]
+                if time.perf_counter() - start > 30:
+                    raise SystemExit(f"release {i} did not reach every feed in 30 s")
+                if pending:
+                    time.sleep(0.005)
+            if i:
+                figures.append(time.perf_counter() - start)
+        return sorted(figures)
+
+
+def run(quick: bool = False) -> list[Result]:
+    n = 100 if quick else 300
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        redis = EmbeddedRedis(tmp / "redis")
+        env = service_env(tmp / "data", SYNDICATE_BROKER_URL=redis.start())
+        try:
+            trivial = trivial_rate(env, tmp, n * 5)
+            releases, per_release = pipeline_rate(env, tmp, n)
+            lat = latency(env, tmp, 10 if quick else 30)
+        finally:
+            redis.stop()
+    ceiling = trivial / per_release
+    ratio = releases / ceiling
+    p50 = median(lat)
+    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+    return [
+        Result(
+            "pipeline_throughput",
+            {
+                "releases_s": round(releases, 1),
+                "trivial_tasks_s": round(trivial, 1),
+                "tasks_per_release": per_release,
+                "n": n,
+            },
+            "trivial Celery tasks/s on the same broker ÷ tasks per release",
+            round(ratio, 3),
+            ">= 0.5",
+            ratio >= 0.5,
+        ),
+        Result(
+            "submit_to_every_feed",
+            {"p50_s": round(p50, 3), "p95_s": round(p95, 3), "n": len(lat)},
+            "—",
+            None,
+            "p50 <= 0.5 s, p95 <= 1 s",
+            p50 <= 0.5 and p95 <= 1.0,
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for result in run(args.quick):
+        result.show()
+
+
+if __name__ == "__main__":
+    main()

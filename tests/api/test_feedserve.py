@@ -1,0 +1,58 @@
+"""The feeds' hot path: validators, 304, HEAD, errors, and changes showing within a second."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from syndicate import pipeline
+from syndicate.api import feedserve
+from syndicate.model import RawRelease
+
+
+def _publish(title: str) -> None:
+    release_id, _, _ = pipeline.submit(agency_id="incheon", raw=RawRelease(title=title, body="본문."))
+    for step in pipeline.STEPS:
+        pipeline.run_step(step, release_id, 1)
+
+
+def test_validators_and_conditional_get(client: Any) -> None:
+    first = client.get("/feeds/ko/rss.xml")
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("application/rss+xml")
+    assert first.headers["cache-control"] == "public, max-age=60"
+    assert 'rel="self"' in first.headers["link"]
+    assert int(first.headers["content-length"]) == len(first.content)
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
+    assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get("/feeds/ko/rss.xml", headers={"If-Modified-Since": modified}).status_code == 304
+    head = client.head("/feeds/ko/rss.xml")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+
+
+def test_errors_are_json_and_feeds_are_read_only(client: Any) -> None:
+    missing = client.get("/feeds/ko/agencies/atlantis/rss.xml")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    assert client.get("/feeds/ko/nothing.txt").status_code == 404
+    assert client.get("/feeds/../../etc/passwd").status_code == 404
+    assert client.post("/feeds/ko/rss.xml").status_code == 405
+
+
+def test_a_change_shows_within_the_freshness_interval(client: Any, monkeypatch: Any) -> None:
+    before = client.get("/feeds/ko/rss.xml")
+    _publish("새로 나온 보도자료")
+    deadline = time.monotonic() + feedserve.FRESH_SECONDS + 1
+    while "새로 나온 보도자료" not in client.get("/feeds/ko/rss.xml").text:
+        assert time.monotonic() < deadline, "the feed did not change in time"
+        time.sleep(0.05)
+    after = client.get("/feeds/ko/rss.xml")
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_the_cache_is_bounded(database: str) -> None:
+    cache = feedserve.FeedCache(size=3)
+    for i in range(5):
+        cache.get(f"ko/categories/c{i}/rss.xml")
+    assert list(cache.entries) == [f"ko/categories/c{i}/rss.xml" for i in (2, 3, 4)]
