@@ -28,6 +28,8 @@ users_app = typer.Typer(help="People's portal accounts (API keys are for machine
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+sources_app = typer.Typer(help="Sources: the feeds and boards syndicate polls.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 licence_app = typer.Typer(help="Licences: an operator's override for one release.", no_args_is_help=True)
 app.add_typer(licence_app, name="licence")
 
@@ -43,7 +45,7 @@ def clean_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SyndicateError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)  # one line, whatever the width
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -219,6 +221,142 @@ def users_list(data_dir: DataDir = None) -> None:
     _use_data_dir(data_dir)
     for user in all_users():
         typer.echo(f"{user.email}\t{user.agency_id}" + ("\tadmin" if user.is_admin else ""))
+
+
+# --- sources and polling ----------------------------------------------------------------------------------------
+
+
+@sources_app.command("list")
+@clean_errors
+def sources_list(
+    failing: Annotated[bool, typer.Option("--failing", help="Only sources whose last poll failed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Every source (registry and imported) with its health: last poll, errors, next poll."""
+    from rich.table import Table
+
+    from syndicate.polling import source_health
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    rows = [row for row in source_health() if not failing or row["health"]["status"] == "failing"]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table()
+    for name in ("id", "agency", "kind", "status", "errors"):
+        table.add_column(name, no_wrap=True)
+    for name in ("last error", "last poll", "next poll"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        h = row["health"]
+        error = h["last_error"]
+        table.add_row(
+            row["id"],
+            row["agency"],
+            row["kind"],
+            h["status"],
+            str(h["consecutive_errors"]),
+            f"{error['kind']}: {error['message']}"[:60] if error else "",
+            _when(h["last_poll_at"]),
+            _when(h["next_poll_at"]),
+        )
+    Console().print(table)
+
+
+def _when(value: str | None) -> str:
+    return value[:19].replace("T", " ") if value else "-"
+
+
+@sources_app.command("import")
+@clean_errors
+def sources_import(
+    file: Annotated[Path, typer.Argument(help="An OPML file.")],
+    agency: Annotated[str | None, typer.Option(help="Agency id for outlines that do not name one.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add the feeds of an OPML file as sources."""
+    from syndicate import catalog
+    from syndicate.errors import InputError
+    from syndicate.opml import read_opml
+    from syndicate.registry import get_registry
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    if not file.is_file():
+        raise InputError(f"no such file: {file}")
+    registry = get_registry()
+
+    def match(name: str) -> str | None:
+        found = registry.match_agency(name)
+        return found.id if found else None
+
+    imported = read_opml(file.read_bytes(), agency=agency, match_agency=match)
+    upgrade_and_sync()
+    added, skipped = catalog.add_runtime(imported.sources)
+    for reason in imported.skipped + skipped:
+        err.print(f"skipped {reason}", markup=False, highlight=False)
+    err.print(f"imported {len(added)} source(s)")
+
+
+@sources_app.command("export")
+@clean_errors
+def sources_export(data_dir: DataDir = None) -> None:
+    """Print every source as OPML 2.0."""
+    from syndicate import catalog
+    from syndicate.opml import write_opml
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    sys.stdout.write(write_opml(catalog.all_sources().values()).decode())
+
+
+@app.command()
+@clean_errors
+def poll(
+    source_id: Annotated[str | None, typer.Argument(help="The source to poll; all sources when left out.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Poll a source now (or every source), whatever its schedule. New releases go to the workers when a broker
+    is configured, else through the pipeline in this process."""
+    from syndicate import catalog, pipeline, polling
+    from syndicate.config import get_settings
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    ids = [source_id] if source_id else list(catalog.all_sources())
+    failed = 0
+    for sid in ids:
+        result = polling.poll(sid)
+        if get_settings().broker_url:
+            from syndicate.api.dispatch import enqueue
+
+            enqueue(result.steps)
+        else:
+            pipeline.run_inline(result.steps)
+        failed += result.status == "error"
+        detail = f" ({result.error})" if result.error else ""
+        typer.echo(f"{sid}: {result.status}, {result.new} new{detail}")
+    if failed and source_id:
+        raise typer.Exit(1)
+
+
+@app.command()
+@clean_errors
+def extract(
+    target: Annotated[str, typer.Argument(metavar="INPUT", help="File path or URL of a feed or a page.")],
+    source: Annotated[str | None, typer.Option(help="Read the page with this source's selectors.")] = None,
+) -> None:
+    """Print the normalized releases in a feed or page as JSON: an object for a page, a list for a feed."""
+    from syndicate.polling import extract as run
+
+    releases, is_page = run(target, source_id=source)
+    payload = [r.model_dump(mode="json") for r in releases]
+    _print_json(payload[0] if is_page else payload)
 
 
 @licence_app.command("set")

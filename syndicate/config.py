@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     )
     delivery_timeout: float = 15.0
 
+    #: Submissions per agency per minute (API and portal); 0 turns the limit off.
+    submit_per_minute: int = 120
     #: Log every HTTP request (off by default: a reverse proxy usually keeps access logs, and a log line per
     #: feed request costs more than serving the feed).
     access_log: bool = False

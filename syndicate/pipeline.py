@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import syndication
+from syndicate import catalog, intake, syndication
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
-from syndicate.errors import Conflict, Forbidden, Gone, InputError
-from syndicate.model import RawRelease, Release, ReleaseStatus
+from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
+from syndicate.model import RawRelease, Release, ReleaseStatus, Source
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
@@ -62,6 +62,7 @@ def submit(
     """Store a comms team's submission; returns (release id, status, steps to enqueue). ``release_id`` lets a
     caller that stored files for the release first (the portal's attachments) choose the id."""
     with session() as s:
+        _check_rate(s, agency_id)
         row = store.create(
             s,
             release_id=release_id,
@@ -108,6 +109,15 @@ def retract(release_id: str, *, agency_id: str | None, reason: str | None = None
         store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
         feed_store.touch(s, syndication.scopes_for(row))
     return [Next("render", release_id, 0)]
+
+
+def _check_rate(s: Session, agency_id: str) -> None:
+    """A runaway script must not flood every feed and partner: submissions per agency per minute are capped."""
+    limit = get_settings().submit_per_minute
+    if limit and store.submitted_since(s, agency_id, utcnow() - timedelta(minutes=1)) >= limit:
+        raise RateLimited(
+            f"more than {limit} submissions in a minute for {agency_id}; try again shortly", retry_after=60
+        )
 
 
 def _check_owner(row: ReleaseRow, agency_id: str | None) -> None:
@@ -198,7 +208,7 @@ def _normalize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next
 
 def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     registry = get_registry()
-    source = registry.sources.get(row.source_id) if row.source_id else None
+    source = _source_of(row.source_id)
     override = row.licence_override or {}
     release = apply_credit(
         _content(ver),
@@ -331,3 +341,48 @@ def render(scopes: list[str] | None = None) -> int:
 
 def settings_languages() -> list[str]:
     return list(get_settings().languages)
+
+
+# --- ingested releases -------------------------------------------------------------------------------------
+
+
+def ingest(source_id: str | None, raws: list[RawRelease], *, source: Source | None = None) -> list[Next]:
+    """Store what a source gave (new releases, corrections, other places of known ones; see intake.py) and
+    return the normalize steps to enqueue after the commit."""
+    source = source or _source_of(source_id)
+    with session() as s:
+        changed = intake.record(s, source_id, raws, source)
+    return [Next(STEPS[0], release_id, version) for release_id, version in changed]
+
+
+def _source_of(source_id: str | None) -> Source | None:
+    if not source_id:
+        return None
+    try:
+        return catalog.get_source(source_id)
+    except NotFound:
+        return None
+
+
+def preview(raws: list[RawRelease], source: Source | None = None) -> list[Release]:
+    """normalize → credit on releases that are not stored (``syndicate extract``)."""
+    registry = get_registry()
+    out = []
+    for raw in raws:
+        release = normalize(raw)
+        out.append(apply_credit(release, registry, source=source, agency_id=source.agency if source else None))
+    return out
+
+
+def run_inline(steps: list[Next]) -> int:
+    """Run steps and everything they lead to in this process (``syndicate poll`` without a broker)."""
+    pending = list(steps)
+    done = 0
+    while pending:
+        nxt = pending.pop(0)
+        if nxt.step == "render":
+            render()
+        else:
+            pending.extend(run_step(nxt.step, nxt.release_id, nxt.version))
+        done += 1
+    return done

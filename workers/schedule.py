@@ -13,4 +13,6 @@ def schedule() -> dict[str, dict[str, Any]]:
         "resume-stalled": {"task": "syndicate.pipeline.resume_stalled", "schedule": 15.0},
         # Any feed left stale (a render task lost to a crash) is rendered again.
         "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
+        # Sources whose next poll time has come are enqueued, one poll task each (the "poll" queue).
+        "poll-due": {"task": "syndicate.poll.due", "schedule": 15.0},
     }

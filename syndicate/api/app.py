@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases
+from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases, sources
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ STATUS: list[tuple[type[errors.SyndicateError], int]] = [
     (errors.Gone, 410),
     (errors.BlockedURL, 422),
     (errors.InputError, 422),
+    (errors.RateLimited, 429),
     (errors.Retriable, 503),
     (errors.FetchError, 502),
     (errors.ConfigError, 500),
@@ -106,6 +107,7 @@ def create_app() -> FastAPI:
     # The feeds' hot path runs before the framework's routing (see feedserve).
     app.add_middleware(FeedFastPath)
     app.include_router(health.router)
+    app.include_router(sources.router)
     app.include_router(credit_admin.router)
     _add_portal(app)
     return app

@@ -15,11 +15,16 @@ _KOREAN = re.compile(
 )
 
 
+# Zone abbreviations email.utils does not know, as Korean and Japanese feeds write them.
+_OFFSETS = {"KST": "+0900", "JST": "+0900"}
+_ZONE_NAMES = re.compile(r"(?<=\s)(KST|JST)\s*$", re.I)
+
+
 def parse_date(value: str | None, tz: str = "Asia/Seoul") -> datetime | None:
     """An aware datetime for ``value``, or None when it is not a date we can read (never raises)."""
     if not value or not value.strip():
         return None
-    text = value.strip()
+    text = _ZONE_NAMES.sub(lambda m: _OFFSETS[m.group(1).upper()], value.strip())
     zone = ZoneInfo(tz)
     parsed: datetime | None = None
     try:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
@@ -30,6 +30,7 @@ def create(
     embargo_until: datetime | None = None,
     source_id: str | None = None,
     release_id: str | None = None,
+    fingerprint: str | None = None,
 ) -> ReleaseRow:
     release_id = release_id or new_id()
     row = ReleaseRow(
@@ -37,6 +38,7 @@ def create(
         identity=identity or f"release:{release_id}",
         agency_id=agency_id,
         source_id=source_id,
+        fingerprint=fingerprint,
         status=ReleaseStatus.received,
         language=language,
         category=category,
@@ -164,3 +166,15 @@ def stalled(s: Session, before: datetime, final_stage: str) -> Sequence[tuple[st
         .limit(1000)
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def submitted_since(s: Session, agency_id: str, since: datetime) -> int:
+    """Releases an agency submitted (not ingested) since a time: what the submission rate limit counts."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                ReleaseRow.agency_id == agency_id, ReleaseRow.source_id.is_(None), ReleaseRow.created_at >= since
+            )
+        )
+        or 0
+    )

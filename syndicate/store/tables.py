@@ -204,3 +204,45 @@ class LoginFailureRow(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_email_address_at", "email", "address", "at"),)
+
+
+class SourceRow(Base):
+    """A source added at run time (OPML import, operator); merged with feeds/sources/*.toml, which wins."""
+
+    __tablename__ = "sources"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="rss")
+    language: Mapped[str] = mapped_column(String(16), default="ko")
+    title: Mapped[str | None] = mapped_column(String(300), default=None)
+    licence: Mapped[str | None] = mapped_column(String(40), default=None)
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    category: Mapped[str | None] = mapped_column(String(100), default=None)
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    origin: Mapped[str] = mapped_column(String(20), default="opml")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReleasePlaceRow(Base):
+    """Every place a release was seen: its source's item, an outlet's page republishing it, ..."""
+
+    __tablename__ = "release_places"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    identity: Mapped[str] = mapped_column(String(1000), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    source_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    via: Mapped[str | None] = mapped_column(String(200), default=None)
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FingerprintBandRow(Base):
+    """A pair of bytes of a release's SimHash fingerprint, for finding near-duplicates by exact lookups."""
+
+    __tablename__ = "fingerprint_bands"
+    band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)

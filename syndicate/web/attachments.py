@@ -8,6 +8,7 @@ and a Content-Disposition, so an upload can never be served as HTML or script.
 from __future__ import annotations
 
 import re
+import shutil
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -117,6 +118,11 @@ def save(release_id: str, checked: list[tuple[Upload, str, str]]) -> list[Attach
         (folder / name).write_bytes(upload.data)
         out.append(Attachment(url=f"{base}/attachments/{release_id}/{quote(name)}", name=upload.name, type=media_type))
     return out
+
+
+def discard(release_id: str) -> None:
+    """Remove the files saved for a submission that was then refused (e.g. rate-limited)."""
+    shutil.rmtree(root() / release_id, ignore_errors=True)
 
 
 def _unique(name: str, used: set[str]) -> str:

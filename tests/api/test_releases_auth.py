@@ -88,3 +88,17 @@ def test_keys_are_stored_hashed(client: Any, agency_key: Any) -> None:
         row = s.scalars(select(ApiKeyRow)).one()
     assert key not in (row.key_hash, row.prefix) and len(row.key_hash) == 64
     assert key.startswith(row.prefix)
+
+
+def test_submissions_are_rate_limited_per_agency(client: Any, agency_key: Any, monkeypatch: Any) -> None:
+    from syndicate.config import get_settings
+
+    monkeypatch.setenv("SYNDICATE_SUBMIT_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    incheon, seoul = agency_key("incheon"), agency_key("seoul")
+    codes = [client.post("/api/v1/releases", json=BODY, headers=_auth(incheon)).status_code for _ in range(4)]
+    assert codes == [202, 202, 202, 429]
+    limited = client.post("/api/v1/releases", json=BODY, headers=_auth(incheon))
+    assert limited.json()["error"] == "rate_limited" and limited.headers["retry-after"] == "60"
+    # Another agency has its own allowance.
+    assert client.post("/api/v1/releases", json=BODY, headers=_auth(seoul)).status_code == 202

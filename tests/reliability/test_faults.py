@@ -21,7 +21,7 @@ from syndicate.embedded import EmbeddedRedis
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
-from tests.conftest import Proc, wait_for
+from tests.conftest import TEST_DB, Proc, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 def fast_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNDICATE_STALL_SECONDS", "3")
     monkeypatch.setenv("SYNDICATE_FEED_ITEMS", "500")
+    monkeypatch.setenv("SYNDICATE_SUBMIT_PER_MINUTE", "0")
     get_settings.cache_clear()
 
 
@@ -140,6 +141,39 @@ def test_broker_restart_mid_batch_loses_nothing(
         print(f"recovery after broker restart: {time.monotonic() - stopped_at:.1f} s")
         _assert_published_exactly_once(ids, "레디스")
         assert worker.popen.poll() is None, "the worker must survive a broker restart"
+    finally:
+        worker.stop()
+        beat.stop()
+
+
+def _restart_postgres() -> None:
+    import subprocess
+    from pathlib import Path as _Path
+
+    version = sorted(p.name for p in _Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not TEST_DB.startswith("postgresql"), reason="restarts a PostgreSQL server; SQLite has none")
+def test_database_restart_mid_batch_loses_nothing(
+    database: str, broker: str, fast_recovery: None, tmp_path: Path
+) -> None:
+    beat = Proc(["beat"], tmp_path / "beat.log")
+    worker = _start_worker(tmp_path, "worker")
+    try:
+        ids = _submit_batch(100, "디비")
+        wait_for(lambda: _published_count(ids) >= 20, 120, what="some releases published")
+        restarted_at = time.monotonic()
+        _restart_postgres()
+        _wait_all(ids, worker, beat)
+        print(f"recovery after database restart: {time.monotonic() - restarted_at:.1f} s")
+        _assert_published_exactly_once(ids, "디비")
+        assert worker.popen.poll() is None, "the worker must survive a database restart"
     finally:
         worker.stop()
         beat.stop()

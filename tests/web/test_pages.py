@@ -268,3 +268,15 @@ def test_a_no_derivatives_licence_shows_on_the_release_page(incheon: Any) -> Non
     # Not translated, so the credit appears only in the original's language.
     assert 'id="credit-ko"' in page and 'id="credit-en"' not in page
     assert "공공누리 제4유형" in page
+
+
+def test_a_rate_limited_submission_keeps_no_files(incheon: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate.config import get_settings
+    from syndicate.web.attachments import root
+
+    monkeypatch.setenv("SYNDICATE_SUBMIT_PER_MINUTE", "1")
+    get_settings.cache_clear()
+    _release_id(_submit(incheon, {"title": "첫 번째", "body": "본문."}))
+    refused = _submit(incheon, {"title": "두 번째", "body": "본문."}, [("attachments", ("a.png", PNG, "image/png"))])
+    assert refused.status_code == 429 and "submissions in a minute" in refused.text
+    assert not root().exists() or not any(root().iterdir())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from syndicate import pipeline
 from syndicate.api.dispatch import enqueue
 from syndicate.api.routes.releases import _raw
-from syndicate.errors import AuthError, NotFound, RateLimited
+from syndicate.errors import AuthError, NotFound, RateLimited, SyndicateError
 from syndicate.model import Attachment, Release
 from syndicate.store import browse
 from syndicate.store import releases as store
@@ -98,14 +98,18 @@ async def submit(request: Request, user: SignedIn) -> Response:
     release_id = store.new_id()
     raw = _raw(body)
     raw.attachments = attachments.save(release_id, form.uploads)
-    _, _, steps = pipeline.submit(
-        agency_id=user.agency_id,
-        raw=raw,
-        category=body.category,
-        embargo_until=body.embargo_until,
-        licence_id=body.licence,
-        release_id=release_id,
-    )
+    try:
+        _, _, steps = pipeline.submit(
+            agency_id=user.agency_id,
+            raw=raw,
+            category=body.category,
+            embargo_until=body.embargo_until,
+            licence_id=body.licence,
+            release_id=release_id,
+        )
+    except SyndicateError:  # refused (rate limit, ...): keep no files for a release that does not exist
+        attachments.discard(release_id)
+        raise
     enqueue(steps)
     return RedirectResponse(f"/my/releases/{release_id}", status_code=303)
 

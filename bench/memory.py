@@ -1,0 +1,123 @@
+"""Memory of `syndicate up` (every process it runs: API, worker and its pool, beat, embedded Redis): idle,
+after a batch of releases, and after two further batches, which must not grow it.
+
+    python bench/memory.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.common import PY, ROOT, Result, free_port, process, service_env, wait_http
+
+
+def _rss_mb(pid: int) -> float:
+    root = psutil.Process(pid)
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+async def _submit(base: str, key: str, start: int, n: int) -> list[str]:
+    sem = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def one(i: int) -> str:
+            async with sem:
+                answer = await client.post(
+                    f"{base}/api/v1/releases",
+                    headers={"Authorization": f"Bearer {key}"},
+                    json={"title": f"메모리 측정 {i}", "body": f"첫 문단 {i}.\n\n둘째 문단 {i}.", "category": "mem"},
+                )
+                answer.raise_for_status()
+                return str(answer.json()["id"])
+
+        return list(await asyncio.gather(*(one(i) for i in range(start, start + n))))
+
+
+def _wait_published(base: str, key: str, ids: list[str], timeout: float) -> None:
+    client = httpx.Client(timeout=10)
+    deadline = time.monotonic() + timeout
+    for release_id in reversed(ids):
+        while (
+            client.get(f"{base}/api/v1/releases/{release_id}", headers={"Authorization": f"Bearer {key}"}).json()[
+                "status"
+            ]
+            != "published"
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit("releases did not all publish in time")
+            time.sleep(0.2)
+
+
+def run(quick: bool = False) -> list[Result]:
+    first, further = (300, 100) if quick else (10_000, 1_000)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = service_env(tmp / "data", SYNDICATE_BASE_URL=base)
+        with process([*PY, "up", "--port", str(port)], env, tmp / "up.log") as up:
+            wait_http(f"{base}/healthz")
+            time.sleep(5)
+            idle = _rss_mb(up.pid)
+            key = subprocess.run(
+                [*PY, "keys", "create", "--agency", "incheon"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            sizes = []
+            start = 0
+            for n in (first, further, further):
+                ids = asyncio.run(_submit(base, key, start, n))
+                start += n
+                _wait_published(base, key, ids, timeout=max(120, n / 5))
+                time.sleep(3)
+                sizes.append(_rss_mb(up.pid))
+    growth = sizes[2] - sizes[1]
+    # Allocators hold some slack; more than 5% between two equal batches is growth, not noise.
+    steady = growth <= 0.05 * sizes[1]
+    return [
+        Result(
+            "memory_up",
+            {
+                "idle_mb": round(idle, 1),
+                f"after_{first}_mb": round(sizes[0], 1),
+                f"after_+{further}_mb": round(sizes[1], 1),
+                f"after_+{further}_again_mb": round(sizes[2], 1),
+                "growth_between_last_two_mb": round(growth, 1),
+            },
+            "—",
+            None,
+            "report both; no growth between two further batches",
+            steady,
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for result in run(args.quick):
+        result.show()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

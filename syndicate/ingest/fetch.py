@@ -1,0 +1,168 @@
+"""Fetching one URL politely: conditional GET, timeouts, a body-size cap, a redirect cap, the SSRF guard.
+
+Every httpx error is turned into one of ours at this boundary (``FetchTimeout``, ``RateLimited``,
+``HTTPStatusError``, ``TooLarge``, ``TooManyRedirects``, ``FetchError``); a 304 is a result, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from syndicate import netguard
+from syndicate.config import Settings
+from syndicate.errors import (
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    RateLimited,
+    SyndicateError,
+    TooLarge,
+    TooManyRedirects,
+)
+
+
+@dataclass
+class FetchResult:
+    status: int
+    body: bytes
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip("\"' ")
+        return None
+
+    def fresh_for(self, now: datetime) -> float | None:
+        """Seconds the server says the answer stays fresh (Cache-Control max-age, else Expires)."""
+        return freshness(self.headers, now)
+
+
+def make_client(settings: Settings) -> httpx.Client:
+    """A guarded client with our timeouts, redirect cap and User-Agent (gzip/deflate are handled by httpx)."""
+    return netguard.guarded_client(
+        settings,
+        timeout=httpx.Timeout(
+            settings.fetch_read_timeout, connect=settings.fetch_connect_timeout, pool=settings.fetch_connect_timeout
+        ),
+        follow_redirects=True,
+        max_redirects=settings.fetch_max_redirects,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    client: httpx.Client | None = None,
+) -> FetchResult:
+    """GET ``url``; a 304 comes back as a result with ``not_modified``. Raises our FetchError family."""
+    netguard.check_url(url, settings)
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/feed+json, text/html;q=0.9, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    own = client is None
+    http = client or make_client(settings)
+    try:
+        return _get(http, url, headers, settings.fetch_max_bytes)
+    except SyndicateError:
+        raise
+    except httpx.TimeoutException as exc:
+        raise FetchTimeout(f"timed out fetching {url}", url=url) from exc
+    except httpx.TooManyRedirects as exc:
+        raise TooManyRedirects(f"more than {settings.fetch_max_redirects} redirects from {url}", url=url) from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
+    finally:
+        if own:
+            http.close()
+
+
+def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int) -> FetchResult:
+    with http.stream("GET", url, headers=headers) as response:
+        status = response.status_code
+        answer = {k.lower(): v for k, v in response.headers.items()}
+        final = str(response.url)
+        if status == 304:
+            return _result(status, b"", final, answer)
+        if status == 429 or (status == 503 and "retry-after" in answer):
+            wait = retry_after(answer.get("retry-after"), datetime.now(UTC))
+            raise RateLimited(f"HTTP {status} from {url}", retry_after=wait, url=url, status=status)
+        if status >= 400:
+            raise HTTPStatusError(f"HTTP {status} from {url}", status=status, url=url)
+        declared = answer.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"{url} declares {declared} bytes, more than the cap of {cap}", url=url)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # decompressed, so a gzip bomb is capped too
+            size += len(chunk)
+            if size > cap:
+                raise TooLarge(f"{url} sent more than the cap of {cap} bytes", url=url)
+            chunks.append(chunk)
+        return _result(status, b"".join(chunks), final, answer)
+
+
+def _result(status: int, body: bytes, url: str, headers: dict[str, str]) -> FetchResult:
+    return FetchResult(
+        status=status,
+        body=body,
+        url=url,
+        headers=headers,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+    )
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _http_date(value)
+    return max(0.0, (when - now).total_seconds()) if when else None
+
+
+def freshness(headers: dict[str, str], now: datetime) -> float | None:
+    for directive in headers.get("cache-control", "").split(","):
+        key, _, value = directive.strip().partition("=")
+        if key.lower() in ("no-cache", "no-store"):
+            return None
+        if key.lower() == "max-age" and value.strip().isdigit():
+            return float(value.strip())
+    expires = _http_date(headers.get("expires", ""))
+    if expires:
+        return max(0.0, (expires - now).total_seconds())
+    return None
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,0 +1,258 @@
+"""One poll of one source, start to end: load its state, fetch politely, parse, hand the releases to the
+pipeline, and record health and the next poll time. Never raises for a source's failure: the error is
+recorded on the source (kind, message, time, consecutive count) and the source is tried again after a backoff.
+
+Also ``extract``: a file or URL → normalized, credited releases without storing anything (``syndicate extract``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import DBAPIError
+
+from syndicate import catalog, pipeline
+from syndicate.config import get_settings
+from syndicate.errors import InputError, ParseError, Retriable, SyndicateError
+from syndicate.ingest import parse_document
+from syndicate.ingest import schedule as timing
+from syndicate.ingest.board import board_links
+from syndicate.ingest.encoding import decode
+from syndicate.ingest.fetch import FetchResult, fetch, make_client
+from syndicate.ingest.page import extract_page
+from syndicate.model import RawRelease, Release, Source, SourceKind
+from syndicate.normalize import identity as ident
+from syndicate.normalize.dates import parse_date
+from syndicate.store import places
+from syndicate.store import sources as source_store
+from syndicate.store.db import session
+from syndicate.store.tables import SourceStateRow, utcnow
+
+log = logging.getLogger(__name__)
+
+#: While a poll is queued or running, the beat leaves its source alone for this long.
+LEASE = timedelta(minutes=5)
+#: Detail pages fetched per board poll (new posts only); the rest wait for the next poll.
+BOARD_PAGES = 20
+
+
+@dataclass
+class PollResult:
+    source_id: str
+    status: str  # ok | not_modified | unchanged | error
+    new: int = 0
+    error: str | None = None
+    next_poll_at: datetime | None = None
+    steps: list[pipeline.Next] = field(default_factory=list)
+
+
+@dataclass
+class _Seen:
+    raws: list[RawRelease]
+    ttl_minutes: int | None = None
+
+
+def claim_due(now: datetime | None = None) -> list[str]:
+    """Sources due for a poll, leased so they are enqueued once (the beat calls this)."""
+    now = now or utcnow()
+    ids = list(catalog.all_sources())
+    with session() as s:
+        return list(source_store.claim_due(s, ids, now, LEASE))
+
+
+def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | None = None) -> PollResult:
+    source = catalog.get_source(source_id)
+    settings = get_settings()
+    now = now or utcnow()
+    with session() as s:
+        state = source_store.state(s, source_id)
+        etag, modified, body_hash = state.etag, state.last_modified, state.body_hash
+    own = client is None
+    http = client or make_client(settings)
+    try:
+        result = fetch(source.url, settings, etag=etag, last_modified=modified, client=http)
+        digest = hashlib.sha256(result.body).hexdigest() if not result.not_modified else body_hash
+        if result.not_modified or digest == body_hash:
+            status = "not_modified" if result.not_modified else "unchanged"
+            return _succeeded(source, result, now, status, digest, _Seen([]), [])
+        seen = _read(source, result, http)
+        steps = pipeline.ingest(source.id, seen.raws, source=source)
+        return _succeeded(source, result, now, "ok", digest, seen, steps)
+    except DBAPIError:
+        raise  # the database is the task's problem (retried), not the source's
+    except SyndicateError as exc:
+        return _failed(source, now, exc)
+    except Exception as exc:  # a bug or a dependency's surprise must not stop the source being polled
+        log.exception("poll failed", extra={"source_id": source.id, "stage": "ingest"})
+        return _failed(source, now, SyndicateError(f"{type(exc).__name__}: {exc}"))
+    finally:
+        if own:
+            http.close()
+
+
+def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
+    if source.kind != SourceKind.board:
+        doc = parse_document(result.body, url=result.url, content_type=result.content_type, source=source)
+        if doc.kind == "page" and source.kind != SourceKind.page:
+            # A feed URL answering with an HTML page (a login wall, an error page) is an error, not a release.
+            raise ParseError(f"expected a {source.kind.value} feed, got an HTML page")
+        return _Seen(doc.releases, doc.ttl_minutes)
+    text, _ = decode(result.body, result.charset)
+    links = board_links(text, result.url, source.selectors)
+    with session() as s:
+        known = places.known(s, [f"url:{ident.canonical_url(u)}" for u in links])
+    raws: list[RawRelease] = []
+    settings = get_settings()
+    for url in [u for u in links if f"url:{ident.canonical_url(u)}" not in known][:BOARD_PAGES]:
+        try:
+            page = fetch(url, settings, client=http)
+            page_text, _ = decode(page.body, page.charset)
+            raws.append(extract_page(page_text, page.url, source))
+        except (InputError, SyndicateError) as exc:
+            if isinstance(exc, Retriable):
+                raise  # the site is asking us to stop: back off the whole source
+            log.warning("board page %s skipped", url, extra={"source_id": source.id, "error": exc.code})
+    if links and not raws and len(known) < len(links):
+        raise ParseError(f"none of the {len(links) - len(known)} new posts on the board could be read")
+    return _Seen(raws)
+
+
+def _succeeded(
+    source: Source,
+    result: FetchResult,
+    now: datetime,
+    status: str,
+    digest: str | None,
+    seen: _Seen,
+    steps: list[pipeline.Next],
+) -> PollResult:
+    base = source.interval_minutes * 60
+    published = [d for d in (parse_date(r.published, r.timezone) for r in seen.raws) if d is not None]
+    with session() as s:
+        state = source_store.state(s, source.id, lock=True)
+        interval = timing.adapt(base, state.interval_seconds, published, len(steps))
+        wait = timing.polite(interval, ttl_minutes=seen.ttl_minutes, fresh_for=result.fresh_for(now))
+        if status == "ok" or not result.not_modified:
+            state.etag, state.last_modified = result.etag, result.last_modified
+        state.body_hash = digest
+        state.interval_seconds = interval
+        state.last_poll_at = state.last_success_at = now
+        state.consecutive_errors = 0
+        state.items_seen += len(seen.raws)
+        state.next_poll_at = now + timedelta(seconds=wait)
+        next_at = state.next_poll_at
+    log.info("polled: %d new", len(steps), extra={"source_id": source.id, "status": status, "stage": "ingest"})
+    return PollResult(source.id, status, len(steps), None, next_at, steps)
+
+
+def _failed(source: Source, now: datetime, exc: SyndicateError) -> PollResult:
+    retry_after = exc.retry_after if isinstance(exc, Retriable) else None
+    with session() as s:
+        state = source_store.state(s, source.id, lock=True)
+        state.consecutive_errors += 1
+        state.error_kind, state.error_message, state.error_at = exc.code, str(exc)[:2000], now
+        state.last_poll_at = now
+        delay = timing.backoff(
+            state.interval_seconds or source.interval_minutes * 60, state.consecutive_errors, retry_after
+        )
+        state.next_poll_at = now + timedelta(seconds=delay)
+        next_at, count = state.next_poll_at, state.consecutive_errors
+    log.warning(
+        "poll failed %d time(s) in a row", count, extra={"source_id": source.id, "error": exc.code, "stage": "ingest"}
+    )
+    return PollResult(source.id, "error", 0, f"{exc.code}: {exc}", next_at, [])
+
+
+def health(state: SourceStateRow | None) -> dict[str, Any]:
+    """A source's health as the API and CLI show it."""
+    if state is None:
+        return {
+            "status": "never",
+            "last_poll_at": None,
+            "last_success_at": None,
+            "last_error": None,
+            "consecutive_errors": 0,
+            "next_poll_at": None,
+            "interval_seconds": None,
+            "items_seen": 0,
+        }
+    if state.paused:
+        status = "paused"
+    elif state.last_poll_at is None:
+        status = "never"
+    else:
+        status = "failing" if state.consecutive_errors else "ok"
+    error = None
+    if state.error_kind:
+        error = {"kind": state.error_kind, "message": state.error_message, "at": _iso(state.error_at)}
+    return {
+        "status": status,
+        "last_poll_at": _iso(state.last_poll_at),
+        "last_success_at": _iso(state.last_success_at),
+        "last_error": error,
+        "consecutive_errors": state.consecutive_errors,
+        "next_poll_at": _iso(state.next_poll_at),
+        "interval_seconds": state.interval_seconds,
+        "items_seen": state.items_seen,
+    }
+
+
+def source_health() -> list[dict[str, Any]]:
+    """Every source with its health, registry and imported alike."""
+    sources = catalog.all_sources()
+    with session() as s:
+        states = source_store.states(s)
+        return [
+            {
+                "id": source.id,
+                "agency": source.agency,
+                "title": source.title,
+                "url": source.url,
+                "kind": source.kind.value,
+                "language": source.language,
+                "interval_minutes": source.interval_minutes,
+                "health": health(states.get(source.id)),
+            }
+            for source in sources.values()
+        ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- syndicate extract -----------------------------------------------------------------------------------
+
+
+def extract(target: str, *, source_id: str | None = None) -> tuple[list[Release], bool]:
+    """(releases, is_page) for a file path or URL of a feed or a page. Nothing is stored."""
+    body, url, content_type = _load(target)
+    source = catalog.get_source(source_id) if source_id else catalog.for_url(url)
+    doc = parse_document(body, url=url, content_type=content_type, source=source)
+    if doc.kind == "page" and source is None:
+        # A saved page names its own address (canonical, og:url); a registry source there has selectors.
+        source = catalog.for_url(doc.releases[0].url or doc.site_url)
+        if source is not None:
+            doc = parse_document(body, url=url, content_type=content_type, source=source)
+    if doc.kind != "page" and not doc.releases:
+        raise ParseError("the feed has no items")
+    return pipeline.preview(doc.releases, source), doc.kind == "page"
+
+
+def _load(target: str) -> tuple[bytes, str | None, str]:
+    if target.startswith(("http://", "https://")):
+        result = fetch(target, get_settings())
+        return result.body, result.url, result.content_type
+    path = Path(target)
+    if not path.is_file():
+        raise InputError(f"no such file: {target}")
+    try:
+        return path.read_bytes(), None, ""
+    except OSError as exc:
+        raise InputError(f"cannot read {target}: {exc.strerror}") from exc
