@@ -108,6 +108,8 @@ def root() -> Path:
 
 def save(release_id: str, checked: list[tuple[Upload, str, str]]) -> list[Attachment]:
     """Write the files and return them as the release's attachments (absolute URLs under base_url)."""
+    if not checked:
+        return []
     folder = root() / release_id
     folder.mkdir(parents=True, exist_ok=True)
     base = get_settings().base_url.rstrip("/")
