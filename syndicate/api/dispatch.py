@@ -9,3 +9,10 @@ def enqueue(steps: list[Next]) -> None:
     from workers.tasks.pipeline import enqueue as send
 
     send(steps)
+
+
+def poll(source_id: str) -> None:
+    """Poll one source now, in a worker (a fetch can take a while; a request must not wait for it)."""
+    from workers.tasks.poll import poll_source
+
+    poll_source.delay(source_id)

@@ -6,7 +6,6 @@ function answers "none yet" today and is filled in when that issue's store modul
 - translations and review       issue 5   ``translations()``, ``approve_translation()``
 - summaries                     issue 6   ``summaries()``
 - deliveries, partners, replay  issue 7   ``deliveries()``, ``partners()``, ``replay()``
-- polling a source now          issue 3   ``poll_now()``
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from syndicate import syndication
+from syndicate import catalog, syndication
 from syndicate.config import get_settings
 from syndicate.credit import allowed
 from syndicate.credit.licence import ACTIONS
@@ -171,10 +170,10 @@ def delivered_count(items: list[Delivery]) -> int:
 
 
 def source_health(s: Session) -> list[SourceHealth]:
-    """Every registry source with its polling state (issue 3 fills source_state as it polls)."""
+    """Every source, registry and imported, with its polling state (failing ones first)."""
     states = browse.source_states(s)
     out = []
-    for source in sorted(get_registry().sources.values(), key=lambda src: src.id):
+    for source in catalog.all_sources().values():
         st = states.get(source.id)
         error = f"{st.error_kind}: {st.error_message}" if st and st.error_kind else None
         out.append(
@@ -189,14 +188,7 @@ def source_health(s: Session) -> list[SourceHealth]:
                 paused=st.paused if st else False,
             )
         )
-    return out
-
-
-def poll_now(source_id: str) -> None:
-    """MERGE(issue 3): enqueue a poll of one source now."""
-    if source_id not in get_registry().sources:
-        raise NotFound(f"no source {source_id!r}")
-    raise NotFound("polling is not available on this installation yet")
+    return sorted(out, key=lambda h: (h.consecutive_errors == 0, h.id))
 
 
 def partners(s: Session) -> list[Partner]:

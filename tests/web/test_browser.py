@@ -6,7 +6,11 @@ test-output/screenshots/."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import feedparser
@@ -14,7 +18,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from syndicate import catalog
+from syndicate.model import Source
 from syndicate.web.accounts import create_user
+from tests.conftest import free_port, wait_for
 from tests.web.browser import chromium, screenshot_path
 from tests.web.conftest import PASSWORD
 
@@ -178,14 +185,68 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
     print(f"seconds from the browser's submit to 'published' on the page: {seconds:.2f}")
 
 
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>인천광역시 보도자료</title><link>http://127.0.0.1/</link><description>d</description>
+<item><title>인천시, 수돗물 수질 검사 결과 공개</title><link>{base}/news/1</link><guid>{base}/news/1</guid>
+<pubDate>Wed, 25 Nov 2026 09:00:00 +0900</pubDate>
+<description>인천광역시는 25일 수돗물 수질 검사 결과를 공개했다.</description></item>
+</channel></rss>"""
+
+
+@contextmanager
+def feed_server() -> Iterator[str]:
+    """An agency's RSS feed on 127.0.0.1 (the SSRF guard allows loopback in tests)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    body = RSS.format(base=base).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{base}/rss.xml"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_operator_pages(api_server: str, worker: Any) -> None:
     create_user(agency_id="incheon", email="ops@syndicate.test", password=PASSWORD, is_admin=True)
-    with chromium() as browser:
+    with feed_server() as feed_url, chromium() as browser:
+        catalog.add_runtime([Source(id="incheon-loopback", agency="incheon", url=feed_url)], origin="test")
         page = browser.new_page(viewport=DESKTOP)
         _sign_in(page, api_server, "ops@syndicate.test")
         page.goto(f"{api_server}/admin/sources?lang=en")
         expect(page.locator("h1")).to_have_text("Sources")
+        row = page.locator("tr", has=page.get_by_role("link", name="incheon-loopback"))
+        expect(row).to_contain_text("—")  # never polled
+        row.get_by_role("button", name="Poll now").click()
+        expect(page.locator(".notice")).to_have_text("Requested.")
+
+        def polled() -> bool:
+            page.goto(f"{api_server}/admin/sources")
+            return "KST" in (page.locator("tr", has=page.get_by_role("link", name="incheon-loopback")).inner_text())
+
+        wait_for(polled, 30, interval=0.5, what="the source's last poll on the page")
         page.screenshot(path=screenshot_path("admin-sources"), full_page=True)
+        # What the poll found went through the pipeline to the public archive.
+        wait_for(
+            lambda: "수돗물 수질" in httpx.get(f"{api_server}/archive", params={"q": "수돗물"}).text,
+            30,
+            what="the polled release in the archive",
+        )
+
         page.goto(f"{api_server}/admin/partners")
         expect(page.locator("h1")).to_have_text("Partners")
         page.screenshot(path=screenshot_path("admin-partners"), full_page=True)

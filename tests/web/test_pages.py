@@ -280,3 +280,16 @@ def test_a_rate_limited_submission_keeps_no_files(incheon: Any, monkeypatch: pyt
     refused = _submit(incheon, {"title": "두 번째", "body": "본문."}, [("attachments", ("a.png", PNG, "image/png"))])
     assert refused.status_code == 429 and "submissions in a minute" in refused.text
     assert not root().exists() or not any(root().iterdir())
+
+
+def test_poll_now_is_for_operators_and_known_sources(client: Any, make_user: Callable[..., Any]) -> None:
+    make_user("incheon")
+    sign_in(client, "press@incheon.go.kr")
+    token = csrf_of(client.get("/submit").text)
+    assert client.post("/admin/sources/naju-press/poll", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    make_user("seoul", "ops@seoul.go.kr", admin=True)
+    sign_in(client, "ops@seoul.go.kr")
+    token = csrf_of(client.get("/admin/sources").text)
+    assert "naju-press" in client.get("/admin/sources").text
+    assert client.post("/admin/sources/no-such-source/poll", data={"csrf_token": token}).status_code == 404

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from syndicate import catalog
+from syndicate.api import dispatch
 from syndicate.errors import Conflict, InputError, NotFound
 from syndicate.registry import get_registry
 from syndicate.store.db import session
@@ -34,7 +36,8 @@ def sources(request: Request, user: AdminUser) -> Response:
 
 @router.post("/sources/{source_id}/poll", dependencies=[Csrf])
 def poll_now(source_id: str, user: AdminUser) -> Response:
-    views.poll_now(source_id)
+    catalog.get_source(source_id)  # NotFound for an unknown id
+    dispatch.poll(source_id)
     return RedirectResponse("/admin/sources?done=1", status_code=303)
 
 
