@@ -386,5 +386,24 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+@app.command()
+@clean_errors
+def translate(
+    input_file: Annotated[
+        Path, typer.Argument(metavar="INPUT.json", help="A release as `syndicate extract` prints it.")
+    ],
+    to: Annotated[str, typer.Option("--to", help="Target language, e.g. en, ja, zh-CN, vi.")],
+    translators: Annotated[
+        str | None,
+        typer.Option(help="Provider chain, e.g. libre,google (default: SYNDICATE_TRANSLATORS)."),
+    ] = None,
+) -> None:
+    """Translate one release JSON into LANG and print it, with its `translation` record (provider, model,
+    time, review state, label). Official names come out exactly as in the registry."""
+    from syndicate.translation import translate_file
+
+    _print_json(translate_file(input_file, to, translators.split(",") if translators else None))
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m syndicate`
     app()

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     papago_secret_key: SecretStr | None = None
     mymemory_email: str | None = None
     translate_timeout: float = 30.0
+    #: Tries per request before a provider is given up for that call, and the first backoff in seconds.
+    translate_attempts: int = 3
+    translate_backoff: float = 0.5
+    #: Requests in flight per language (each provider's rate limit still applies).
+    translate_concurrency: int = 4
+    #: Requests per second per provider, e.g. ``libre=50,google=5`` (defaults in translate/chain.py).
+    translate_rates: CommaList = Field(default_factory=list)
+    #: Translations left pending (every provider failed) are retried after this many seconds, doubling to the max.
+    translate_retry_after: float = 60.0
+    translate_retry_max: float = 3600.0
     #: Summaries: abstractive through the OpenAI-compatible endpoint (extractive is the default and fallback).
     summarizer: str = "extractive"
     summary_sentences: int = 3
@@ -71,6 +81,7 @@ class Settings(BaseSettings):
     user_agent: str = "syndicate/0.1 (+https://github.com/syndicate; press-release syndication)"
     fetch_connect_timeout: float = 10.0
     fetch_read_timeout: float = 30.0
+    fetch_total_timeout: float = 60.0
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_max_redirects: int = 5
 
@@ -93,7 +104,7 @@ class Settings(BaseSettings):
     #: killed worker, a broker that was down when the step finished). Steps are idempotent, so this is safe.
     stall_seconds: int = 60
 
-    @field_validator("languages", "translators", "allow_hosts", mode="before")
+    @field_validator("languages", "translators", "allow_hosts", "translate_rates", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split(value)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import catalog, intake, syndication
+from syndicate import catalog, intake, syndication, translation
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
@@ -34,7 +34,7 @@ from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
 log = logging.getLogger(__name__)
 
 #: The order of the stages. Each name is also a Celery task (workers/tasks/pipeline.py).
-STEPS: tuple[str, ...] = ("normalize", "credit", "gate", "publish")
+STEPS: tuple[str, ...] = ("normalize", "credit", "gate", "translate", "publish")
 _ORDER = {name: i for i, name in enumerate(("received", *STEPS))}
 
 
@@ -152,6 +152,8 @@ def run_step(step: str, release_id: str, version: int, *, at: datetime | None = 
 
 
 def _run_step(step: str, release_id: str, version: int) -> list[Next]:
+    # A step's slow part (provider calls) runs before, and outside, the step's transaction.
+    work = _PREPARE[step](release_id, version) if step in _PREPARE else None
     with session() as s:
         row = store.get(s, release_id, lock=True)
         ver = store.version(s, release_id, version)
@@ -162,7 +164,7 @@ def _run_step(step: str, release_id: str, version: int) -> list[Next]:
             # Already done (a redelivered task): continue the chain without redoing the work.
             return _after(step, row, version)
         try:
-            follow = _STEP_FUNCS[step](s, row, ver)
+            follow = _STEP_FUNCS[step](s, row, ver) if work is None else _record(step, s, row, ver, work)
         except InputError as exc:
             _fail(s, row, ver, step, exc)
             return []
@@ -295,15 +297,36 @@ def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> No
     feed_store.touch(s, syndication.scopes_for(row))
 
 
+def _translate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """Reached only when prepare found nothing to translate (no content yet): move on."""
+    return _after("translate", row, ver.version)
+
+
+def _record(step: str, s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: Any) -> list[Next]:
+    """Record a prepared step's result. Languages whose providers all failed are pending (the beat retries
+    them); the release goes on to publish in its own language either way."""
+    if work.forbidden is not None:
+        licence_allows(s, row, ver.version, step)  # records the refusal and its reason on the timeline
+    translation.record(s, row, ver.version, work)
+    return _after(step, row, ver.version)
+
+
+def _prepare_translate(release_id: str, version: int) -> translation.Work | None:
+    return translation.prepare(release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"])
+
+
+_PREPARE: dict[str, Callable[[str, int], Any]] = {"translate": _prepare_translate}
 _STEP_FUNCS: dict[str, StepFunc] = {
     "normalize": _normalize,
     "credit": _credit,
     "gate": _gate,
+    "translate": _translate,
     "publish": _publish,
 }
 _STATUS = {
     "normalize": ReleaseStatus.normalized,
     "credit": ReleaseStatus.credited,
+    "translate": ReleaseStatus.translated,
     "publish": ReleaseStatus.published,
 }
 
@@ -332,6 +355,11 @@ def resume_stalled(at: datetime | None = None) -> list[Next]:
         out.append(Next(STEPS[index], release_id, version))
         log.warning("resuming stalled release", extra={"release_id": release_id, "stage": STEPS[index]})
     return out
+
+
+def retry_translations(at: datetime | None = None) -> list[str]:
+    """Retry pending translations that are due (run by the beat); returns the feed scopes to render."""
+    return translation.retry_pending(at)
 
 
 def render(scopes: list[str] | None = None) -> int:

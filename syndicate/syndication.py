@@ -11,19 +11,22 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
-from syndicate.model import Release
+from syndicate.model import Release, ReviewState
 from syndicate.publish.items import FeedItem, FeedMeta
 from syndicate.publish.rss import render_rss
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow
+from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -76,8 +79,11 @@ class Scope:
 
 
 def languages_of(row: ReleaseRow) -> list[str]:
-    """The languages a release appears in (its own; translations extend this)."""
-    return [row.language]
+    """The languages a release appears in: its own, and each with a finished (not pending) translation."""
+    s = object_session(row)
+    if s is None:
+        return [row.language]
+    return list(dict.fromkeys([row.language, *translation_store.shown_languages(s, row.id)]))
 
 
 def scopes_for(row: ReleaseRow) -> list[str]:
@@ -103,6 +109,8 @@ def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem
     if ver.content is None:
         return None
     release = Release.model_validate(ver.content)
+    if language != release.language:
+        return _translated_item(row, release, language)
     published = row.published_at or release.published_at or row.created_at
     return FeedItem(
         guid=release_url(row.id),
@@ -117,6 +125,33 @@ def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem
         original_url=release.original_url,
         categories=[row.category] if row.category else [],
         attachments=release.attachments,
+    )
+
+
+def _translated_item(row: ReleaseRow, release: Release, language: str) -> FeedItem | None:
+    """The item in another language: the translation's text, labelled unless a person reviewed it."""
+    s = object_session(row)
+    translation = translation_store.content(s, row.id, language) if s is not None else None
+    if translation is None:
+        return None
+    published = row.published_at or release.published_at or row.created_at
+    original = release.original_url or release_url(row.id)
+    machine = translation.review == ReviewState.machine
+    return FeedItem(
+        guid=release_url(row.id, language),
+        link=release_url(row.id, language),
+        title=translation.title,
+        summary=translation.subtitle,
+        content_html="".join(f"<p>{escape(p)}</p>" for p in translation.paragraphs),
+        language=language,
+        published_at=published,
+        updated_at=max(row.updated_at or published, translation.translated_at),
+        credit=release.credit,
+        original_url=release.original_url,
+        categories=[row.category] if row.category else [],
+        attachments=release.attachments,
+        label=translation_label(translation.source_language, original) if machine else None,
+        alternates={release.language: release_url(row.id)},
     )
 
 

@@ -11,6 +11,8 @@ def schedule() -> dict[str, dict[str, Any]]:
         "release-embargoes": {"task": "syndicate.pipeline.release_embargoes", "schedule": 5.0},
         # A release whose next step was lost (killed worker, broker down at enqueue) moves on again.
         "resume-stalled": {"task": "syndicate.pipeline.resume_stalled", "schedule": 15.0},
+        # Translations that every provider failed are tried again (each on its own backoff).
+        "retry-translations": {"task": "syndicate.pipeline.retry_translations", "schedule": 30.0},
         # Any feed left stale (a render task lost to a crash) is rendered again.
         "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
         # Sources whose next poll time has come are enqueued, one poll task each (the "poll" queue).

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases, sources
+from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases, sources, translations
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(releases.router)
+    app.include_router(translations.router)
     app.include_router(feeds.router)
     # The feeds' hot path runs before the framework's routing (see feedserve).
     app.add_middleware(FeedFastPath)

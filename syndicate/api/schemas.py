@@ -72,6 +72,30 @@ class ReleaseOut(BaseModel):
     licence: dict[str, Any] | None
     gate: dict[str, Any] | None
     events: list[Event]
+    #: the release in other languages: content, provider, model, time, review state; pending ones say so
+    translations: list[TranslationOut] = Field(default_factory=list)
+
+
+class TranslationOut(BaseModel):
+    language: str
+    version: int
+    pending: bool
+    review: str
+    provider: str | None
+    model: str | None
+    attempts: int
+    error: str | None
+    content: dict[str, Any] | None
+
+
+class TranslationIn(BaseModel):
+    """A person's translation: one paragraph per original paragraph."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=500)
+    subtitle: str | None = Field(default=None, max_length=1000)
+    paragraphs: list[str] = Field(max_length=2000)
 
 
 class RetractIn(BaseModel):

@@ -63,8 +63,12 @@ def parse_feed(
     # In a document that is not well-formed (truncated in transit, typically) an item without a body is a
     # fragment cut off mid-way, not a release; the next poll will see it whole.
     keep = (lambda r: bool(r.body.strip())) if parsed.bozo else (lambda r: bool(r.title or r.body))
+    kept = [r for r in releases if keep(r)]
+    if parsed.bozo and releases and not kept:
+        # Nothing whole survived: say so, so that the source shows the error instead of a quiet empty poll.
+        raise ParseError(f"the feed is not well-formed and no item is complete: {parsed.get('bozo_exception')}")
     return ParsedFeed(
-        releases=[r for r in releases if keep(r)],
+        releases=kept,
         title=meta.get("title"),
         link=meta.get("link"),
         ttl_minutes=_int(meta.get("ttl")),

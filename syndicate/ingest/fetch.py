@@ -6,6 +6,7 @@ Every httpx error is turned into one of ours at this boundary (``FetchTimeout``,
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -86,7 +87,7 @@ def fetch(
     own = client is None
     http = client or make_client(settings)
     try:
-        return _get(http, url, headers, settings.fetch_max_bytes)
+        return _get(http, url, headers, settings.fetch_max_bytes, settings.fetch_total_timeout)
     except SyndicateError:
         raise
     except httpx.TimeoutException as exc:
@@ -100,7 +101,9 @@ def fetch(
             http.close()
 
 
-def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int) -> FetchResult:
+def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int, total: float) -> FetchResult:
+    # The read timeout bounds each read; a server dripping a byte at a time needs a bound on the whole.
+    deadline = time.monotonic() + total
     with http.stream("GET", url, headers=headers) as response:
         status = response.status_code
         answer = {k.lower(): v for k, v in response.headers.items()}
@@ -121,6 +124,8 @@ def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int) -> Fet
             size += len(chunk)
             if size > cap:
                 raise TooLarge(f"{url} sent more than the cap of {cap} bytes", url=url)
+            if time.monotonic() > deadline:
+                raise FetchTimeout(f"{url} took longer than {total:g} s in all", url=url)
             chunks.append(chunk)
         return _result(status, b"".join(chunks), final, answer)
 

@@ -206,6 +206,42 @@ class LoginFailureRow(Base):
     __table_args__ = (Index("ix_login_failures_email_address_at", "email", "address", "at"),)
 
 
+class TranslationRow(Base):
+    """A release in one other language: the machine's or a person's translation (``content`` is the JSON of
+    model.Translation), or a pending one that every provider failed and the beat retries."""
+
+    __tablename__ = "translations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    #: the release version this translation was made from
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    provider: Mapped[str | None] = mapped_column(String(100), default=None)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    review: Mapped[str] = mapped_column(String(20), default="machine")
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("release_id", "language"),)
+
+
+class TranslationMemoryRow(Base):
+    """One translated segment, keyed by the SHA-256 of (provider, languages, source text)."""
+
+    __tablename__ = "translation_memory"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(50))
+    source_text: Mapped[str] = mapped_column(Text)
+    target_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SourceRow(Base):
     """A source added at run time (OPML import, operator); merged with feeds/sources/*.toml, which wins."""
 

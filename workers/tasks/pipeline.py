@@ -77,3 +77,10 @@ def release_embargoes() -> None:
 @app.task(name="syndicate.pipeline.resume_stalled", **RETRY_KW)
 def resume_stalled() -> None:
     enqueue(pipeline.resume_stalled())
+
+
+@app.task(name="syndicate.pipeline.retry_translations", **RETRY_KW)
+def retry_translations() -> None:
+    scopes = pipeline.retry_translations()
+    if scopes:
+        render.delay(scopes)

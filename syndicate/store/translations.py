@@ -1,0 +1,156 @@
+"""Translations of releases (one row per release and language) and the translation memory."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from syndicate.model import ReviewState, Translation
+from syndicate.store.db import session
+from syndicate.store.tables import TranslationMemoryRow, TranslationRow, utcnow
+
+
+def get(s: Session, release_id: str, language: str) -> TranslationRow | None:
+    return s.scalar(
+        select(TranslationRow).where(TranslationRow.release_id == release_id, TranslationRow.language == language)
+    )
+
+
+def for_release(s: Session, release_id: str) -> Sequence[TranslationRow]:
+    return s.scalars(
+        select(TranslationRow).where(TranslationRow.release_id == release_id).order_by(TranslationRow.language)
+    ).all()
+
+
+def shown_languages(s: Session, release_id: str) -> list[str]:
+    """Languages with a translation feeds may show (done, not pending)."""
+    return list(
+        s.scalars(
+            select(TranslationRow.language)
+            .where(
+                TranslationRow.release_id == release_id,
+                TranslationRow.pending.is_(False),
+                TranslationRow.content.is_not(None),
+            )
+            .order_by(TranslationRow.language)
+        ).all()
+    )
+
+
+def content(s: Session, release_id: str, language: str) -> Translation | None:
+    row = get(s, release_id, language)
+    if row is None or row.pending or row.content is None:
+        return None
+    return Translation.model_validate(row.content)
+
+
+def _row(s: Session, release_id: str, language: str) -> TranslationRow:
+    row = get(s, release_id, language)
+    if row is None:
+        row = TranslationRow(release_id=release_id, language=language, version=0, attempts=0, pending=False)
+        s.add(row)
+    return row
+
+
+def save(s: Session, release_id: str, version: int, translation: Translation) -> None:
+    row = _row(s, release_id, translation.language)
+    row.version = version
+    row.content = translation.model_dump(mode="json")
+    row.provider, row.model, row.review = translation.provider, translation.model, translation.review.value
+    row.pending, row.attempts, row.next_attempt_at, row.error = False, 0, None, None
+    row.updated_at = utcnow()
+    s.flush()
+
+
+def mark_pending(
+    s: Session, release_id: str, version: int, language: str, error: str, next_attempt_at: datetime
+) -> int:
+    """Every provider failed: feeds leave this language out until a retry succeeds. Returns the attempts."""
+    row = _row(s, release_id, language)
+    row.version = version
+    row.pending = True
+    row.attempts = (row.attempts or 0) + 1
+    row.next_attempt_at = next_attempt_at
+    row.error = error[:2000]
+    row.updated_at = utcnow()
+    s.flush()
+    return row.attempts
+
+
+def due(s: Session, now: datetime, limit: int = 50) -> Sequence[TranslationRow]:
+    return s.scalars(
+        select(TranslationRow)
+        .where(TranslationRow.pending.is_(True), TranslationRow.next_attempt_at <= now)
+        .order_by(TranslationRow.next_attempt_at)
+        .limit(limit)
+    ).all()
+
+
+def remove(s: Session, release_id: str) -> int:
+    """Drop every translation of a release (its licence no longer allows derivatives)."""
+    result: Any = s.execute(delete(TranslationRow).where(TranslationRow.release_id == release_id))
+    return int(result.rowcount or 0)
+
+
+def is_approved(row: TranslationRow | None) -> bool:
+    return row is not None and row.review == ReviewState.approved.value
+
+
+# --- translation memory -------------------------------------------------------------------------------------
+
+
+def memory_key(text: str, source: str, target: str, provider: str) -> str:
+    return hashlib.sha256("\0".join((provider, source, target, text)).encode()).hexdigest()
+
+
+def remember(s: Session, text: str, source: str, target: str, provider: str, translated: str) -> None:
+    """Add or replace one memory entry in the caller's transaction (a reviewer's text replaces the old)."""
+    key = memory_key(text, source, target, provider)
+    row = s.get(TranslationMemoryRow, key)
+    if row is None:
+        s.add(
+            TranslationMemoryRow(
+                key=key,
+                source_lang=source,
+                target_lang=target,
+                provider=provider,
+                source_text=text,
+                target_text=translated,
+                created_at=utcnow(),
+            )
+        )
+    else:
+        row.target_text = translated
+    s.flush()
+
+
+class StoredMemory:
+    """The translation memory in the database. Each call is its own short transaction: translations run in
+    threads, outside the pipeline step's transaction, and a remembered segment must survive a failed step."""
+
+    def get_many(self, texts: list[str], source: str, target: str, provider: str) -> dict[str, str]:
+        if not texts:
+            return {}
+        keys = {memory_key(t, source, target, provider): t for t in texts}
+        with session() as s:
+            rows = s.scalars(select(TranslationMemoryRow).where(TranslationMemoryRow.key.in_(list(keys)))).all()
+            return {keys[r.key]: r.target_text for r in rows}
+
+    def put(self, text: str, source: str, target: str, provider: str, translated: str) -> None:
+        try:
+            with session() as s:
+                remember(s, text, source, target, provider, translated)
+        except IntegrityError:
+            pass  # another worker remembered the same segment first; both answers are the provider's
+
+
+def remove_language(s: Session, release_id: str, language: str) -> None:
+    s.execute(
+        delete(TranslationRow).where(TranslationRow.release_id == release_id, TranslationRow.language == language)
+    )

@@ -1,0 +1,281 @@
+"""Translations as the service keeps them: a release version into every configured language, the pending
+ones retried by the beat, and reviewed translations from the issuing agency.
+
+The translate stage (syndicate.translate) is pure; this module gives it the provider chain from settings, the
+glossary from the registry and the memory in the database, runs the languages concurrently (threads: each
+language's failure is its own) and records the outcome. Provider calls take seconds, so they run outside any
+database transaction: ``prepare`` does the work, the pipeline step's transaction only records it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from syndicate import syndication
+from syndicate.config import get_settings
+from syndicate.credit import allowed, gate
+from syndicate.errors import InputError, LicenceForbids, SyndicateError
+from syndicate.model import Release, ReviewState, Translation
+from syndicate.registry import get_registry
+from syndicate.store import feeds as feed_store
+from syndicate.store import releases as store
+from syndicate.store import translations as translation_store
+from syndicate.store.db import session
+from syndicate.store.tables import ReleaseRow, utcnow
+from syndicate.translate import (
+    HUMAN,
+    LocalMemory,
+    TranslationMemory,
+    TranslatorChain,
+    label,
+    segments_of,
+    source_language,
+    translate_release,
+)
+from syndicate.translate.glossary import from_registry
+from syndicate.translate.providers import chain_from_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    language: str
+    translation: Translation | None = None
+    error: str | None = None
+
+
+@dataclass
+class Work:
+    """What the translate step found out before its transaction: the licence verdict and each language."""
+
+    forbidden: str | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def targets_for(release: Release) -> list[str]:
+    return [lang for lang in dict.fromkeys(get_settings().languages) if lang != release.language]
+
+
+def translate_languages(
+    release: Release,
+    languages: list[str],
+    chain: TranslatorChain | None = None,
+    memory: TranslationMemory | None = None,
+) -> list[Outcome]:
+    """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error."""
+    if not languages:
+        return []
+    try:
+        chain = chain or chain_from_settings(get_settings())
+    except SyndicateError as exc:
+        return [Outcome(lang, error=str(exc)) for lang in languages]
+    glossary = from_registry(get_registry())
+    memory = translation_store.StoredMemory() if memory is None else memory
+
+    def one(language: str) -> Outcome:
+        try:
+            return Outcome(language, translate_release(release, language, chain, glossary, memory))
+        except SyndicateError as exc:
+            log.warning("translation failed", extra={"stage": "translate", "language": language, "error": str(exc)})
+            return Outcome(language, error=str(exc))
+
+    with ThreadPoolExecutor(len(languages), "translate-lang") as pool:
+        return list(pool.map(one, languages))
+
+
+def prepare(release_id: str, version: int, due: Callable[[str], bool] = lambda stage: True) -> Work | None:
+    """The translate step's slow part, outside any transaction; None when there is nothing to do (superseded,
+    retracted, or ``due(stage)`` says the version is past this step already)."""
+    with session() as s:
+        row = store.get(s, release_id)
+        ver = store.version(s, release_id, version)
+        if version != row.version or row.retracted_at is not None or ver.content is None or not due(ver.stage):
+            return None
+        release = Release.model_validate(ver.content)
+        verdict = row.gate
+    if not allowed(verdict, "translate"):
+        # The licence gate's answer (the gate step ran before us); no answer at all means no (fail closed).
+        entry = (verdict or {}).get("translate") or {}
+        return Work(forbidden=str(entry.get("reason") or "no licence gate recorded"))
+    return Work(outcomes=translate_languages(release, targets_for(release)))
+
+
+def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:
+    """Store what ``prepare`` produced, in the step's transaction."""
+    if work.forbidden is not None:
+        # A correction or an operator may have changed the licence: earlier translations must go too.
+        removed = translation_store.remove(s, row.id)
+        if removed:
+            store.event(s, row.id, version, "translations_removed", {"reason": work.forbidden, "count": removed})
+        return
+    for outcome in work.outcomes:
+        if outcome.translation is not None:
+            translation_store.save(s, row.id, version, outcome.translation)
+            store.event(
+                s,
+                row.id,
+                version,
+                "translation_done",
+                {"language": outcome.language, "provider": outcome.translation.provider},
+            )
+        else:
+            attempts = translation_store.mark_pending(
+                s, row.id, version, outcome.language, outcome.error or "failed", _next_attempt(0)
+            )
+            store.event(
+                s,
+                row.id,
+                version,
+                "translation_pending",
+                {"language": outcome.language, "error": outcome.error, "attempts": attempts},
+            )
+
+
+def _next_attempt(attempts: int) -> datetime:
+    settings = get_settings()
+    delay = min(settings.translate_retry_after * (2**attempts), settings.translate_retry_max)
+    return utcnow() + timedelta(seconds=delay)
+
+
+# --- the beat: retrying pending translations -------------------------------------------------------------------
+
+
+def retry_pending(now: datetime | None = None) -> list[str]:
+    """Try again every pending translation that is due; returns the feed scopes that gained an item."""
+    now = now or utcnow()
+    with session() as s:
+        due = [(t.release_id, t.language) for t in translation_store.due(s, now)]
+    touched: list[str] = []
+    for release_id, language in due:
+        touched.extend(_retry_one(release_id, language))
+    return touched
+
+
+def _retry_one(release_id: str, language: str) -> list[str]:
+    with session() as s:
+        row = store.get(s, release_id)
+        version = row.version
+        content = store.version(s, release_id, version).content
+    if row.retracted_at is not None or content is None or not allowed(row.gate, "translate"):
+        with session() as s:
+            translation_store.remove_language(s, release_id, language)
+        return []
+    outcome = translate_languages(Release.model_validate(content), [language])[0]
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        current = translation_store.get(s, release_id, language)
+        if row.version != version or current is None or not current.pending:
+            return []  # a correction or another retry got there first
+        if outcome.translation is None:
+            translation_store.mark_pending(
+                s, release_id, version, language, outcome.error or "failed", _next_attempt(current.attempts)
+            )
+            return []
+        translation_store.save(s, release_id, version, outcome.translation)
+        store.event(s, release_id, version, "translation_done", {"language": language, "retry": current.attempts})
+        scopes = syndication.scopes_for(row) if row.published_version else []
+        feed_store.touch(s, scopes)
+        return scopes
+
+
+# --- review: a person's translation ----------------------------------------------------------------------------
+
+
+def approve(release_id: str, language: str, title: str, subtitle: str | None, paragraphs: list[str]) -> Translation:
+    """Store the agency's reviewed translation; it replaces the machine's in feeds and, segment by segment,
+    in every later re-translation (through the memory, as provider ``human``)."""
+    with session() as s:
+        row = store.get(s, release_id, lock=True)
+        version = row.version
+        ver = store.version(s, release_id, version)
+        if ver.content is None:
+            raise InputError("the release is not processed yet; try again in a moment")
+        release = Release.model_validate(ver.content)
+        if language == release.language:
+            raise InputError(f"the release is written in {language}; a translation must be into another language")
+        if len(paragraphs) != len(release.paragraphs) or bool(subtitle) != bool(release.subtitle):
+            raise InputError(
+                f"give one translated paragraph per original paragraph ({len(release.paragraphs)})"
+                + (" and a subtitle" if release.subtitle else " and no subtitle")
+            )
+        translation = Translation(
+            language=language,
+            source_language=release.language,
+            title=title,
+            subtitle=subtitle,
+            paragraphs=paragraphs,
+            provider=HUMAN,
+            translated_at=utcnow(),
+            review=ReviewState.approved,
+            label=label(release.language, release.original_url, ReviewState.approved),
+        )
+        texts = [translation.title, *([subtitle] if subtitle else []), *paragraphs]
+        for source_text, text in zip(segments_of(release), texts, strict=True):
+            translation_store.remember(s, source_text, release.language, language, HUMAN, text)
+        translation_store.save(s, release_id, version, translation)
+        store.event(s, release_id, version, "translation_approved", {"language": language})
+        if row.published_version:
+            feed_store.touch(s, syndication.scopes_for(row))
+        return translation
+
+
+# --- one release by hand (syndicate translate) -----------------------------------------------------------------
+
+
+def translate_file(path: Path, target: str, names: list[str] | None = None) -> dict[str, Any]:
+    """The release in ``path`` (JSON as ``syndicate extract`` prints it) translated into ``target``."""
+    data = _read_release(path)
+    release = Release.model_validate(data) if "language" in data else None
+    if release is None:
+        release = Release.model_validate({**data, "language": "und"})
+        release.language = source_language(release)
+    licence = release.credit.licence
+    if licence.id != "unknown" and not gate(licence, "translate").allowed:
+        raise LicenceForbids(f"{licence.id} forbids derivatives; a translation is one", action="translate")
+    settings = get_settings()
+    chain = chain_from_settings(settings, names)
+    glossary = from_registry(get_registry())
+    result = translate_release(release, target, chain, glossary, LocalMemory())
+    out = release.model_copy(
+        update={
+            "title": result.title,
+            "subtitle": result.subtitle,
+            "paragraphs": result.paragraphs,
+            "body_html": "".join(f"<p>{escape(p)}</p>" for p in result.paragraphs),
+            "language": target,
+        }
+    ).model_dump(mode="json")
+    out["translation"] = result.model_dump(mode="json")
+    return out
+
+
+def _read_release(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("release"), dict):
+        data = data["release"]  # the API's release object wraps it
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected one release object (for a feed's list, pick one item)")
+    try:
+        Release.model_validate({**data, "language": data.get("language") or "und"})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: not a release: {where}: {first['msg']}") from exc
+    return data

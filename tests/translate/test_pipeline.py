@@ -1,0 +1,176 @@
+"""The translate step in the pipeline, on a real database, against the loopback LibreTranslate server:
+translations stored per language, feeds in those languages, pending when every provider fails and filled in
+by the retry, the licence gate, reviewed translations kept across corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import feedparser
+import pytest
+
+from syndicate import pipeline, syndication, translation
+from syndicate.config import get_settings
+from syndicate.model import RawRelease
+from syndicate.store import releases as store
+from syndicate.store import translations as translation_store
+from syndicate.store.db import session
+from syndicate.store.tables import utcnow
+from tests.translate.loopback import LoopbackServer
+
+BODY = "인천광역시는 25일 청년 일자리 계획을 발표했다.\n\n시는 올해 1만 개의 일자리를 만든다."
+
+
+@pytest.fixture
+def configured(database: str, provider: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en,ja")
+    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
+    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", provider.url)
+    monkeypatch.setenv("SYNDICATE_TRANSLATE_BACKOFF", "0.01")
+    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
+    get_settings.cache_clear()
+    yield provider
+
+
+def submit(licence: str | None = None, body: str = BODY) -> str:
+    raw = RawRelease(title="인천광역시, 청년 일자리 1만 개", body=body, body_is_html=False, language="ko")
+    release_id, _, _ = pipeline.submit(agency_id="incheon", raw=raw, category="economy", licence_id=licence)
+    return release_id
+
+
+def run(release_id: str, version: int = 1) -> None:
+    for step in pipeline.STEPS:
+        pipeline.run_step(step, release_id, version)
+
+
+def feed(scope: str) -> feedparser.FeedParserDict:
+    syndication.render_stale()
+    return feedparser.parse(syndication.get_document(scope, "rss.xml").body)
+
+
+def stages(release_id: str) -> list[str]:
+    with session() as s:
+        return [e.stage for e in store.events(s, release_id)]
+
+
+def test_every_target_language_is_translated_and_fed(configured: LoopbackServer) -> None:
+    release_id = submit()
+    run(release_id)
+    with session() as s:
+        rows = {t.language: t for t in translation_store.for_release(s, release_id)}
+        assert set(rows) == {"en", "ja"}
+        assert not any(t.pending for t in rows.values())
+        assert rows["en"].provider == "libre" and rows["en"].review == "machine"
+        assert rows["en"].content is not None
+        assert rows["en"].content["title"].startswith("en:")
+        assert "Incheon Metropolitan City" in rows["en"].content["paragraphs"][0]
+        assert "仁川広域市" in rows["ja"].content["paragraphs"][0]
+    for scope in ("en", "en/agencies/incheon", "en/categories/economy", "ja", "ko"):
+        entries = feed(scope).entries
+        assert len(entries) == 1, scope
+    entry = feed("en").entries[0]
+    assert "Machine translation from Korean; original: http://testserver/releases/" in entry.content[0].value
+    assert "Incheon Metropolitan City" in entry.content[0].value
+    assert "translation_done" in stages(release_id)
+
+
+def test_all_providers_down_publishes_the_original_and_the_retry_fills_in(configured: LoopbackServer) -> None:
+    configured.state.fail(500, times=1000)
+    release_id = submit()
+    run(release_id)
+    with session() as s:
+        assert store.get(s, release_id).status == "published"
+        rows = translation_store.for_release(s, release_id)
+        assert {t.language for t in rows if t.pending} == {"en", "ja"}
+    assert len(feed("ko").entries) == 1
+    assert feed("en").entries == []
+    assert "translation_pending" in stages(release_id)
+
+    # Not due yet: nothing is retried.
+    assert pipeline.retry_translations() == []
+    configured.state.reset()
+    later = utcnow() + timedelta(hours=2)
+    scopes = pipeline.retry_translations(later)
+    assert "en" in scopes and "ja/agencies/incheon" in scopes
+    assert len(feed("en").entries) == 1 and len(feed("ja").entries) == 1
+    with session() as s:
+        assert not any(t.pending for t in translation_store.for_release(s, release_id))
+
+
+def test_a_licence_without_derivatives_is_not_translated(configured: LoopbackServer) -> None:
+    release_id = submit(licence="KOGL-4")
+    run(release_id)
+    assert configured.state.total == 0
+    assert "licence_refused" in stages(release_id)
+    assert feed("en").entries == []
+    assert len(feed("ko").entries) == 1
+
+
+def test_a_correction_resends_only_changed_segments_and_keeps_the_reviewed_text(
+    configured: LoopbackServer,
+) -> None:
+    release_id = submit()
+    run(release_id)
+    first_calls = configured.state.total
+    assert first_calls == 2 * 3  # two languages, title and two paragraphs
+
+    reviewed = translation.approve(
+        release_id,
+        "en",
+        "Incheon to create 10,000 jobs for young people",
+        None,
+        ["Incheon Metropolitan City announced its youth jobs plan on the 25th.", "The city will create 10,000."],
+    )
+    assert reviewed.review == "approved"
+    entry = feed("en").entries[0]
+    assert entry.title == "Incheon to create 10,000 jobs for young people"
+    assert "Machine translation" not in entry.content[0].value
+
+    # A correction changes the second paragraph only.
+    body = "인천광역시는 25일 청년 일자리 계획을 발표했다.\n\n시는 올해 2만 개의 일자리를 만든다."
+    number, _ = pipeline.correct(
+        release_id,
+        agency_id="incheon",
+        raw=RawRelease(title="인천광역시, 청년 일자리 1만 개", body=body, language="ko"),
+    )
+    run(release_id, number)
+    assert configured.state.total == first_calls + 2  # the changed paragraph, in en and ja
+    with session() as s:
+        en = translation_store.content(s, release_id, "en")
+    assert en is not None
+    assert en.title == "Incheon to create 10,000 jobs for young people"
+    assert en.paragraphs[0] == "Incheon Metropolitan City announced its youth jobs plan on the 25th."
+    assert en.paragraphs[1].startswith("en:")
+    assert en.review == "machine"  # part of it is the machine's again, so it is labelled
+
+
+def test_one_languages_failure_does_not_block_the_others(configured: LoopbackServer) -> None:
+    configured.state.broken_targets = {"ja"}
+    release_id = submit()
+    run(release_id)
+    with session() as s:
+        rows = {t.language: t for t in translation_store.for_release(s, release_id)}
+    assert rows["en"].pending is False and rows["ja"].pending is True
+    assert "500" in (rows["ja"].error or "") or "server error" in (rows["ja"].error or "")
+    assert len(feed("en").entries) == 1
+    assert feed("ja").entries == []
+
+
+def test_pending_retries_back_off(configured: LoopbackServer) -> None:
+    configured.state.fail(500, times=10_000)
+    release_id = submit()
+    run(release_id)
+
+    def state() -> tuple[int, object]:
+        with session() as s:
+            row = translation_store.get(s, release_id, "en")
+            assert row is not None and row.pending
+            return row.attempts, row.next_attempt_at
+
+    attempts, first = state()
+    assert attempts == 1
+    assert pipeline.retry_translations(utcnow() + timedelta(hours=2)) == []
+    attempts, second = state()
+    assert attempts == 2
+    assert second > first + timedelta(seconds=60)  # type: ignore[operator]

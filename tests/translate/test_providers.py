@@ -1,0 +1,169 @@
+"""The providers through the real deep-translator LibreTranslator client and our OpenAI-compatible client,
+against a loopback server: retries, fallback, timeouts, the 5,000-character limit and translation memory."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from syndicate.config import Settings
+from syndicate.errors import ConfigError, ProviderUnavailable
+from syndicate.model import Release
+from syndicate.translate import Glossary, LocalMemory, RetryPolicy, TranslatorChain, translate_release
+from syndicate.translate.base import detect_language
+from syndicate.translate.chain import limiter_for
+from syndicate.translate.providers import build_providers, chain_from_settings
+from tests.translate.loopback import LoopbackServer
+
+NAME = "인천광역시"
+
+
+def settings_for(server: LoopbackServer, **extra: object) -> Settings:
+    return Settings(
+        libretranslate_url=server.url,
+        openai_base_url=server.url + "/v1",
+        allow_hosts=["127.0.0.1"],
+        translate_timeout=2.0,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def chain(server: LoopbackServer, names: list[str], concurrency: int = 2, **extra: object) -> TranslatorChain:
+    providers = build_providers(names, settings_for(server, **extra))
+    return TranslatorChain(providers, retry=RetryPolicy(attempts=3, backoff=0.01), concurrency=concurrency)
+
+
+def release(*paragraphs: str) -> Release:
+    return Release(
+        title=f"{NAME}, 청년 일자리 1만 개",
+        subtitle="청년 고용 지원",
+        paragraphs=list(paragraphs) or [f"{NAME}는 25일 계획을 발표했다.", "시는 올해 1만 개를 만든다."],
+        original_url="https://www.incheon.go.kr/news/1",
+    )
+
+
+GLOSSARY = Glossary([])
+
+
+def test_libre_translates_each_segment_through_deep_translator(provider: LoopbackServer) -> None:
+    out = translate_release(release(), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert out.title == "en:개 en:1만 en:일자리 en:청년 en:인천광역시,"
+    assert out.subtitle == "en:지원 en:고용 en:청년"
+    assert len(out.paragraphs) == 2
+    assert out.provider == "libre" and out.source_language == "ko" and out.language == "en"
+    assert out.label == "Machine translation from Korean; original: https://www.incheon.go.kr/news/1"
+    assert provider.state.calls["/translate"] == 4
+
+
+def test_openai_compatible_endpoint(provider: LoopbackServer) -> None:
+    out = translate_release(release(), "ja", chain(provider, ["openai"]), GLOSSARY, LocalMemory())
+    assert out.subtitle == "ja:지원 ja:고용 ja:청년"
+    assert out.provider == "openai" and out.model == "gpt-4o-mini"
+    assert provider.state.calls["/v1/chat/completions"] == 4
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_failing_request_is_retried(provider: LoopbackServer, status: int) -> None:
+    provider.state.fail(status, times=2)
+    out = translate_release(release(), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert out.subtitle == "en:지원 en:고용 en:청년"
+    assert provider.state.calls["/translate"] == 4 + 2
+
+
+def test_retry_after_is_honoured(provider: LoopbackServer) -> None:
+    provider.state.fail(429, times=1, retry_after=0.6)
+    started = time.monotonic()
+    out = translate_release(release("한 문단."), "en", chain(provider, ["openai"]), GLOSSARY, LocalMemory())
+    assert out.paragraphs == ["en:문단. en:한"]
+    assert time.monotonic() - started >= 0.6
+
+
+def test_a_provider_that_keeps_failing_falls_back_to_the_next(provider: LoopbackServer) -> None:
+    provider.state.fail(500, times=3)  # libre's three tries for the first segment
+    translators = chain(provider, ["libre", "openai"], concurrency=1)
+    out = translate_release(release(), "en", translators, GLOSSARY, LocalMemory())
+    assert out.provider == "openai"
+    assert provider.state.calls == {"/translate": 3, "/v1/chat/completions": 4}
+    assert all(p.startswith("en:") for p in [out.title, out.subtitle or "", *out.paragraphs])
+
+
+def test_timeouts_fall_back_and_garbage_is_refused(provider: LoopbackServer) -> None:
+    provider.state.delay = 3.0  # over the 2 s deadline
+    with pytest.raises(ProviderUnavailable) as caught:
+        translate_release(
+            release("하나."), "en", chain(provider, ["libre"], translate_attempts=1), GLOSSARY, LocalMemory()
+        )
+    assert "no answer within" in str(caught.value)
+    provider.state.delay = 0.0
+    provider.state.garbage = True
+    with pytest.raises(ProviderUnavailable, match="every translation provider failed"):
+        translate_release(release("둘."), "en", chain(provider, ["libre", "openai"]), GLOSSARY, LocalMemory())
+
+
+def test_long_paragraphs_are_split_under_the_servers_limit_and_nothing_is_lost(provider: LoopbackServer) -> None:
+    sentence = "인천광역시는 청년 일자리를 위해 새로운 지원 사업을 추진한다고 밝혔다. "
+    long = sentence * 400  # about 16,000 characters
+    assert len(long) > 3 * 5000
+    out = translate_release(release(long), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert max(len(t) for t in provider.state.received) <= 5000
+    # every sentence came back, in one paragraph
+    assert len(out.paragraphs) == 1
+    assert out.paragraphs[0].count("en:밝혔다.") == 400
+
+    # The limit is real: a provider told it may send 20,000 characters is refused by the server.
+    big = build_providers(["libre"], settings_for(provider))[0]
+    big.max_chars = 20000  # type: ignore[misc]
+    with pytest.raises(ProviderUnavailable):
+        translate_release(release(long), "en", TranslatorChain([big], retry=RetryPolicy(1)), GLOSSARY, LocalMemory())
+
+
+def test_memory_never_sends_a_segment_twice_and_corrections_send_only_changes(provider: LoopbackServer) -> None:
+    memory = LocalMemory()
+    translators = chain(provider, ["libre"])
+    first = release("첫째 문단.", "둘째 문단.", "셋째 문단.")
+    translate_release(first, "en", translators, GLOSSARY, memory)
+    assert provider.state.total == 5
+    translate_release(first, "en", translators, GLOSSARY, memory)
+    assert provider.state.total == 5  # all from memory
+    corrected = release("첫째 문단.", "둘째 문단을 고쳤다.", "셋째 문단.")
+    out = translate_release(corrected, "en", translators, GLOSSARY, memory)
+    assert provider.state.total == 6  # only the changed paragraph
+    assert out.paragraphs[1] == "en:고쳤다. en:문단을 en:둘째"
+
+
+def test_settings_build_the_chain(provider: LoopbackServer) -> None:
+    names = chain_from_settings(settings_for(provider, translators=["libre", "openai", "google"])).names
+    assert names == ["libre", "openai", "google"]
+
+
+def test_html_keeps_its_tags(provider: LoopbackServer) -> None:
+    html = '<p>인천광역시는 <a href="https://www.incheon.go.kr/">누리집</a>에서 <b>발표했다</b>.</p>'
+    out = translate_release(release(html), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert re.findall(r"<[^>]+>", out.paragraphs[0]) == re.findall(r"<[^>]+>", html)
+    assert not any("<" in sent for sent in provider.state.received)  # tags never reach the provider
+
+
+def test_the_rate_limit_is_respected(provider: LoopbackServer) -> None:
+    translators = chain(provider, ["libre"], concurrency=4)
+    translators.rates["libre"] = 10.0
+    limiter_for("libre", 10.0)._tokens = 0  # start with an empty bucket
+    started = time.monotonic()
+    translate_release(release(*[f"{i}번째 문단." for i in range(8)]), "en", translators, GLOSSARY, LocalMemory())
+    assert provider.state.total == 10
+    assert time.monotonic() - started >= 0.9  # 10 requests at 10/s from an empty bucket
+
+
+def test_source_language_is_detected() -> None:
+    assert detect_language("인천광역시는 25일 청년 일자리 계획을 발표했다") == "ko"
+    assert detect_language("Incheon announced its youth jobs plan on the 25th") == "en"
+    assert detect_language("仁川広域市は25日に発表した") == "ja"
+    assert detect_language("仁川广域市宣布了青年就业计划") == "zh-CN"
+
+
+def test_rates_come_from_settings(provider: LoopbackServer) -> None:
+    built = chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=50", "google=2"]))
+    assert built.rates["libre"] == 50.0 and built.rates["google"] == 2.0
+    with pytest.raises(ConfigError, match="SYNDICATE_TRANSLATE_RATES"):
+        chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=fast"]))
