@@ -129,6 +129,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage.skipped": ("해당 없음", "skipped"),
     "stage.delivered_to": ("협력사 {n}곳에 전송", "delivered to {n} partners"),
     "review.title": ("번역 검토", "Review translation"),
+    "review.paragraph": ("{n}번째 문단", "Paragraph {n}"),
     "review.button": ("승인", "Approve"),
     "review.hint": (
         "승인한 번역은 피드와 전송에서 기계 번역을 대신하며, 다시 번역해도 유지됩니다.",

@@ -3,14 +3,12 @@
 Pages call only these, so the parts other branches build plug in here and nowhere else. Each ``MERGE(issue N)``
 function answers "none yet" today and is filled in when that issue's store module lands:
 
-- translations and review       issue 5   ``translations()``, ``approve_translation()``
 - summaries                     issue 6   ``summaries()``
 - deliveries, partners, replay  issue 7   ``deliveries()``, ``partners()``, ``replay()``
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +26,10 @@ from syndicate.model import Agency, Release, Summary, Translation
 from syndicate.publish import items
 from syndicate.registry import get_registry
 from syndicate.store import browse, releases
+from syndicate.store import translations as translation_store
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
+from syndicate.translate.base import check_language
+from syndicate.translation import approve
 
 #: The steps a release goes through, as the timeline shows them.
 TIMELINE = ("received", "credited", "translated", "summarized", "published", "delivered")
@@ -88,11 +89,12 @@ def timeline(row: ReleaseRow, events: Sequence[ReleaseEventRow], delivered_to: i
     steps: list[Step] = []
     for i, stage in enumerate(TIMELINE):
         event = seen.get(stage)
-        if stage in seen:
+        if stage in GATED and row.gate and not allowed(row.gate, GATED[stage]):
+            # The step may have run (and passed the text through untouched): what matters is the refusal.
+            steps.append(Step(stage, "refused", None, (row.gate.get(GATED[stage]) or {})))
+        elif stage in seen:
             detail = {"n": delivered_to} if stage == "delivered" else (event.detail if event else None)
             steps.append(Step(stage, "done", event.at if event else None, detail))
-        elif stage in GATED and row.gate and not allowed(row.gate, GATED[stage]):
-            steps.append(Step(stage, "refused", None, (row.gate.get(GATED[stage]) or {})))
         elif any(later in seen for later in TIMELINE[i + 1 :]):
             steps.append(Step(stage, "skipped"))
         else:
@@ -135,21 +137,25 @@ def credits(release: Release, row: ReleaseRow) -> list[tuple[str, Markup]]:
     return [(lang, credit_html(release, lang)) for lang in languages]
 
 
-def translations(s: Session, row: ReleaseRow, version: int) -> list[Translation]:
-    """MERGE(issue 5): the translations of this version, approved text in place of the machine one."""
-    return []
+def translations(s: Session, row: ReleaseRow) -> list[Translation]:
+    """The finished translations of this release (a reviewed one is the one feeds carry)."""
+    out = []
+    for t in translation_store.for_release(s, row.id):
+        if not t.pending and t.content is not None:
+            out.append(Translation.model_validate(t.content))
+    return out
 
 
-def translation(s: Session, row: ReleaseRow, version: int, language: str) -> Translation | None:
-    return next((t for t in translations(s, row, version) if t.language == language), None)
+def translation(s: Session, row: ReleaseRow, language: str) -> Translation | None:
+    return translation_store.content(s, row.id, language)
 
 
-def approve_translation(release_id: str, language: str, title: str, paragraphs: list[str], reviewer: str) -> None:
-    """MERGE(issue 5): store a reviewed translation, replacing the machine text everywhere, kept across
-    re-translations. Until the translation store exists there is nothing to approve: 404."""
-    if importlib.util.find_spec("syndicate.store.translations") is None:
-        raise NotFound("translations are not available on this installation yet")
-    raise NotFound("translation review is not wired to the translation store yet")
+def approve_translation(
+    release_id: str, language: str, title: str, subtitle: str | None, paragraphs: list[str]
+) -> Translation:
+    """The agency's reviewed text: it replaces the machine's everywhere and stays through re-translations."""
+    check_language(language)
+    return approve(release_id, language, title, subtitle, paragraphs)
 
 
 def summaries(s: Session, row: ReleaseRow, version: int) -> list[Summary]:

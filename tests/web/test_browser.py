@@ -28,6 +28,7 @@ from tests.web.conftest import PASSWORD
 pytestmark = pytest.mark.e2e
 
 TITLE = "인천시, 청년 일자리 1만 개 만든다"
+TITLE_EN = "Incheon to create 10,000 jobs for young people"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -113,17 +114,21 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         _check_labels(page)
         page.screenshot(path=screenshot_path("release"), full_page=True)
 
-        # The review page: the original beside an editable translation.
+        # Review: each original paragraph beside its translation; the approved text replaces the machine's.
         page.goto(f"{api_server}/my/releases/{release_id}/translations/en")
         expect(page.locator("#review-form")).to_contain_text("인천광역시는 25일")
-        page.get_by_label("Title", exact=True).fill("Incheon to create 10,000 jobs for young people")
-        page.get_by_label("Body", exact=True).fill("Incheon said on the 25th ...")
+        page.get_by_label("Title", exact=True).fill(TITLE_EN)
+        page.get_by_label("Subtitle", exact=True).fill("More support for young people's employment")
+        page.get_by_label("Paragraph 1").fill("Incheon announced its youth jobs plan on the 25th.")
+        page.get_by_label("Paragraph 2").fill("The city will create 10,000 jobs this year.")
         _check_labels(page)
         page.screenshot(path=screenshot_path("review"), full_page=True)
-        with page.expect_response(lambda r: r.request.method == "POST") as posted:
-            page.get_by_role("button", name="Approve").click()
-        # MERGE(issue 5): 404 until the translation store lands; then this becomes a redirect to the release page.
-        assert posted.value.status == 404
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_url(f"{api_server}/my/releases/{release_id}")
+        expect(page.locator('[data-translation="en"]')).to_contain_text(TITLE_EN)
+        expect(page.locator('[data-translation="en"]')).to_contain_text("Approved")
+        english = feedparser.parse(httpx.get(f"{api_server}/feeds/en/rss.xml").content)
+        assert TITLE_EN in [entry.title for entry in english.entries]
 
         # An outlet, signed out, finds the feed in the directory and the release in it.
         outlet = browser.new_context(viewport=DESKTOP, base_url=api_server)

@@ -141,7 +141,7 @@ def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
     status = incheon.get(f"/my/releases/{release_id}/status").text
     assert 'data-status="published"' in status and "hx-get" not in status
     assert re.search(r'data-stage="credited" data-state="done"', status)
-    assert re.search(r'data-stage="translated" data-state="skipped"', status)
+    assert re.search(r'data-stage="summarized" data-state="skipped"', status)
     page = incheon.get(f"/my/releases/{release_id}").text
     # The credit as feeds will carry it, in the original's language and in each target language.
     assert "출처: 인천광역시" in page and "Source: Incheon Metropolitan City" in page
@@ -166,16 +166,25 @@ def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
     assert incheon.get(f"/releases/{release_id}").status_code == 410
 
 
-def test_review_answers_404_until_translations_exist(incheon: Any) -> None:
-    release_id = _release_id(_submit(incheon, {"title": "제목", "body": "본문."}))
+def test_a_reviewed_translation_replaces_the_machine_one(client: Any, incheon: Any) -> None:
+    release_id = _release_id(_submit(incheon, {"title": "제목", "subtitle": "부제", "body": "첫 문단.\n\n둘째 문단."}))
     _publish(release_id)
     page = incheon.get(f"/my/releases/{release_id}/translations/en?lang=en")
     assert page.status_code == 200 and 'id="review-form"' in page.text
-    answer = incheon.post(
-        f"/my/releases/{release_id}/translations/en",
-        data={"csrf_token": csrf_of(page.text), "title": "Title", "body": "Body."},
-    )
-    assert answer.status_code == 404
+    assert "첫 문단." in page.text and 'id="r-p2"' in page.text  # each original paragraph beside its own field
+    token = csrf_of(page.text)
+    form = {"csrf_token": token, "title": "Title", "subtitle": "Subtitle", "paragraph": ["First.", "Second."]}
+    missing = incheon.post(f"/my/releases/{release_id}/translations/en", data={**form, "paragraph": ["First.", ""]})
+    assert missing.status_code == 422 and 'id="review-error"' in missing.text and "First." in missing.text
+    answer = incheon.post(f"/my/releases/{release_id}/translations/en", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    mine = incheon.get(f"/my/releases/{release_id}?lang=en").text
+    assert 'data-translation="en"' in mine and "Approved" in mine and "Second." in mine
+    public = client.get(f"/releases/{release_id}?lang=en").text
+    assert "<h1>Title</h1>" in public and "Second." in public
+    assert release_id in client.get("/feeds/en/rss.xml").text
+    # Another agency cannot review it.
+    assert incheon.get(f"/my/releases/{release_id}/translations/not-a-language").status_code == 422
 
 
 def test_public_pages(client: Any, incheon: Any) -> None:

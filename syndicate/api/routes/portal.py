@@ -6,7 +6,7 @@ Submissions go through the same code as the HTTP API (pipeline.submit, then enqu
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from syndicate import pipeline
 from syndicate.api.dispatch import enqueue
 from syndicate.api.routes.releases import _raw
-from syndicate.errors import AuthError, NotFound, RateLimited, SyndicateError
+from syndicate.errors import AuthError, InputError, NotFound, RateLimited, SyndicateError
 from syndicate.model import Attachment, Release
 from syndicate.store import browse
 from syndicate.store import releases as store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
+from syndicate.translate.base import check_language
 from syndicate.web import accounts, attachments, forms, sessions, views
 from syndicate.web.pages import page
 from syndicate.web.sessions import Csrf, SignedIn
@@ -197,7 +198,7 @@ def _workspace(release_id: str, user: accounts.User) -> dict[str, object]:
             "raw": ver.raw["release"],
             "release": release,
             "steps": views.timeline(row, store.events(s, row.id), views.delivered_count(sent)),
-            "translations": views.translations(s, row, row.version),
+            "translations": views.translations(s, row),
             "summaries": views.summaries(s, row, row.version),
             "deliveries": sent,
         }
@@ -227,30 +228,57 @@ def release_status(request: Request, release_id: str, user: SignedIn) -> Respons
     return response
 
 
-@router.get("/my/releases/{release_id}/translations/{language}", response_class=HTMLResponse)
-def review_form(request: Request, release_id: str, language: str, user: SignedIn) -> Response:
+def _review_page(
+    request: Request, release_id: str, language: str, user: accounts.User, draft: dict[str, Any] | None = None
+) -> Response:
+    """The original, paragraph by paragraph, beside the translation to edit (the draft after a refused try)."""
     with session() as s:
         row = _owned(s, release_id, user.agency_id)
         ver = store.version(s, row.id, row.version)
         if ver.content is None:
             raise NotFound("this release is not processed yet")
         original = Release.model_validate(ver.content)
-        translation = views.translation(s, row, row.version, language)
-    ctx = {"user": user, "row": row, "original": original, "translation": translation, "language": language}
-    return page(request, "review.html", ctx)
+        current = views.translation(s, row, language)
+    shown = draft or {
+        "title": current.title if current else "",
+        "subtitle": (current.subtitle or "") if current else "",
+        "paragraphs": list(current.paragraphs) if current else [],
+    }
+    paragraphs = shown["paragraphs"] + [""] * (len(original.paragraphs) - len(shown["paragraphs"]))
+    ctx = {
+        "user": user,
+        "row": row,
+        "original": original,
+        "translation": current,
+        "language": language,
+        "draft": {**shown, "pairs": list(zip(original.paragraphs, paragraphs, strict=False))},
+        "error": draft.get("error") if draft else None,
+    }
+    return page(request, "review.html", ctx, 422 if draft else 200)
+
+
+@router.get("/my/releases/{release_id}/translations/{language}", response_class=HTMLResponse)
+def review_form(request: Request, release_id: str, language: str, user: SignedIn) -> Response:
+    check_language(language)
+    return _review_page(request, release_id, language, user)
 
 
 @router.post("/my/releases/{release_id}/translations/{language}", dependencies=[Csrf])
-def review(
-    release_id: str,
-    language: str,
-    user: SignedIn,
-    title: Annotated[str, Form(min_length=1, max_length=500)],
-    body: Annotated[str, Form(min_length=1, max_length=500_000)],
-) -> Response:
-    """MERGE(issue 5): approving calls the translation store through views.approve_translation (404 until then)."""
+async def review(request: Request, release_id: str, language: str, user: SignedIn) -> Response:
+    """Approve the edited translation: it replaces the machine's in feeds and pushes, and stays through later
+    re-translations (issue 5's translation.approve)."""
+    check_language(language)
     with session() as s:
         _owned(s, release_id, user.agency_id)
-    paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    views.approve_translation(release_id, language, title.strip(), paragraphs, reviewer=user.email)
+    form = await request.form()
+    title = str(form.get("title") or "").strip()
+    subtitle = str(form.get("subtitle") or "").strip() or None
+    paragraphs = [str(p).strip() for p in form.getlist("paragraph")]
+    try:
+        if not title or not all(paragraphs):
+            raise InputError("fill in the title and every paragraph")
+        views.approve_translation(release_id, language, title, subtitle, paragraphs)
+    except InputError as exc:
+        draft = {"title": title, "subtitle": subtitle or "", "paragraphs": paragraphs, "error": exc.message}
+        return _review_page(request, release_id, language, user, draft)
     return RedirectResponse(f"/my/releases/{release_id}", status_code=303)

@@ -57,8 +57,8 @@ def public_release(request: Request, release_id: str, lang: str | None = None) -
         if ver.content is None:
             raise NotFound(f"no release {release_id}")
         original = Release.model_validate(ver.content)
-        shown = views.translation(s, row, row.published_version, lang) if lang and lang != row.language else None
-        languages = [row.language, *(t.language for t in views.translations(s, row, row.published_version))]
+        shown = views.translation(s, row, lang) if lang and lang != row.language else None
+        languages = [row.language, *(t.language for t in views.translations(s, row))]
         asked = lang or row.language
         summary = next((x for x in views.summaries(s, row, row.published_version) if x.language == asked), None)
     ctx = {
