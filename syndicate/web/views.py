@@ -124,6 +124,14 @@ def permissions(row: ReleaseRow) -> list[Permission]:
     return out
 
 
+def review_languages(row: ReleaseRow) -> list[str]:
+    """The target languages a comms team may review (or write) a translation into: none when the licence
+    forbids derivatives."""
+    if not allowed(row.gate, "translate"):
+        return []
+    return [lang for lang in get_settings().languages if lang != row.language]
+
+
 def credit_html(release: Release, language: str) -> Markup:
     """The credit exactly as feeds and pushes in this language carry it (publish.items renders it, escaped)."""
     return Markup(items.credit_html(release.credit, release.original_url, language))  # noqa: S704

@@ -115,7 +115,7 @@ def test_comms_team_submits_and_outlet_finds_it(api_server: str, worker: Any) ->
         page.screenshot(path=screenshot_path("release"), full_page=True)
 
         # Review: each original paragraph beside its translation; the approved text replaces the machine's.
-        page.goto(f"{api_server}/my/releases/{release_id}/translations/en")
+        page.get_by_role("link", name="Review translation (en)").click()
         expect(page.locator("#review-form")).to_contain_text("인천광역시는 25일")
         page.get_by_label("Title", exact=True).fill(TITLE_EN)
         page.get_by_label("Subtitle", exact=True).fill("More support for young people's employment")

@@ -169,6 +169,7 @@ def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
 def test_a_reviewed_translation_replaces_the_machine_one(client: Any, incheon: Any) -> None:
     release_id = _release_id(_submit(incheon, {"title": "제목", "subtitle": "부제", "body": "첫 문단.\n\n둘째 문단."}))
     _publish(release_id)
+    assert 'id="write-en"' in incheon.get(f"/my/releases/{release_id}").text
     page = incheon.get(f"/my/releases/{release_id}/translations/en?lang=en")
     assert page.status_code == 200 and 'id="review-form"' in page.text
     assert "첫 문단." in page.text and 'id="r-p2"' in page.text  # each original paragraph beside its own field
@@ -276,6 +277,7 @@ def test_a_no_derivatives_licence_shows_on_the_release_page(incheon: Any) -> Non
     assert 'data-action="translate" data-allowed="no"' in page
     # Not translated, so the credit appears only in the original's language.
     assert 'id="credit-ko"' in page and 'id="credit-en"' not in page
+    assert 'id="write-en"' not in page  # no translation may be written either
     assert "공공누리 제4유형" in page
 
 

@@ -199,6 +199,7 @@ def _workspace(release_id: str, user: accounts.User) -> dict[str, object]:
             "release": release,
             "steps": views.timeline(row, store.events(s, row.id), views.delivered_count(sent)),
             "translations": views.translations(s, row),
+            "review_languages": views.review_languages(row),
             "summaries": views.summaries(s, row, row.version),
             "deliveries": sent,
         }
