@@ -117,8 +117,9 @@ def test_sniffing_and_garbage() -> None:
     assert sniff(b"<!doctype html><html><body>x</body></html>", "text/html") == "page"
     with pytest.raises(ParseError):
         parse_document(b'{"not": "a feed"}')
-    # A document cut off inside its only item: the fragment is not a release.
-    assert parse_document(b"<rss version='2.0'><channel><title>x</title><item><title>broken").releases == []
+    # A document cut off inside its only item: the fragment is not a release, and the source shows why.
+    with pytest.raises(ParseError, match="no item is complete"):
+        parse_document(b"<rss version='2.0'><channel><title>x</title><item><title>broken")
     with pytest.raises(ParseError):
         parse_document(b"<html><body><p>not a feed</p></body></html>", source=None)
     with pytest.raises(ParseError):
