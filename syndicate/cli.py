@@ -382,6 +382,60 @@ def licence_set(
 # --- one stage by hand ----------------------------------------------------------------------------------------
 
 
+@app.command()
+@clean_errors
+def summarize(
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT.json", help="A release JSON as `extract` prints it.")],
+    sentences: Annotated[int | None, typer.Option(help="At most this many sentences. Env: SUMMARY_SENTENCES.")] = None,
+    chars: Annotated[int | None, typer.Option(help="At most this many characters. Env: SUMMARY_CHARS.")] = None,
+) -> None:
+    """Summarize one release and print JSON: "summary" (its sentences), "language" and "method". Extractive by
+    default; SYNDICATE_SUMMARIZER=abstractive uses the OpenAI-compatible endpoint (falling back to extractive).
+    A release whose known licence forbids derivatives is refused."""
+    from syndicate.config import get_settings
+    from syndicate.credit import gate
+    from syndicate.errors import LicenceForbids
+    from syndicate.summarize import Budget, summarize_release
+
+    settings = get_settings()
+    release = _load_release(input_file)
+    licence = release.credit.licence
+    decision = gate(licence, "summarize")
+    # An undetermined licence ("unknown", origin "default": no credit stage ran) is the user's own call here.
+    if not decision.allowed and licence.origin != "default":
+        raise LicenceForbids(decision.reason, action="summarize")
+    defaults = Budget.from_settings(settings)
+    budget = Budget(sentences=sentences or defaults.sentences, chars=chars or defaults.chars)
+    summary = summarize_release(release, settings, budget=budget)
+    _print_json({"summary": summary.sentences, "language": summary.language, "method": summary.method})
+
+
+def _load_release(path: Path) -> Any:
+    """A release JSON from a file: `extract`'s output, or the API's release object (its "release" member)."""
+    from pydantic import ValidationError
+
+    from syndicate.errors import InputError
+    from syndicate.model import Release
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} is not a JSON file: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("release"), dict):
+        data = data["release"]
+    if not isinstance(data, dict):
+        raise InputError(f"{path} holds no release object (a JSON object with title and paragraphs)")
+    known = {key: value for key, value in data.items() if key in Release.model_fields}
+    try:
+        return Release.model_validate(known)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "release"
+        raise InputError(f"{path} is not a release: {where}: {first['msg']}") from exc
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 

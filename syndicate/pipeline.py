@@ -28,13 +28,16 @@ from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
+from syndicate.summarize import summarize_release
+from syndicate.summarize import warm_up as warm_up_summarizer
 
 log = logging.getLogger(__name__)
 
 #: The order of the stages. Each name is also a Celery task (workers/tasks/pipeline.py).
-STEPS: tuple[str, ...] = ("normalize", "credit", "gate", "translate", "publish")
+STEPS: tuple[str, ...] = ("normalize", "credit", "gate", "translate", "summarize", "publish")
 _ORDER = {name: i for i, name in enumerate(("received", *STEPS))}
 
 
@@ -279,6 +282,22 @@ def recredit(release_id: str, *, override: dict[str, Any] | None = None) -> list
         return [Next("normalize", row.id, row.version)]
 
 
+def _summarize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """The summary in the release's language, unless the licence forbids derivatives (then none, the refusal is
+    on the timeline, and any summary of an earlier version goes). Translated summaries are added where
+    translations are made."""
+    if not licence_allows(s, row, ver.version, "summarize"):
+        summary_store.remove(s, row.id)
+        return _after("summarize", row, ver.version)
+    summary = summarize_release(_content(ver), get_settings())
+    if summary.sentences:
+        summary_store.save(s, row.id, ver.version, summary)
+    else:
+        summary_store.remove(s, row.id)
+        store.event(s, row.id, ver.version, "summary_empty", {"reason": "no sentence to summarize"})
+    return _after("summarize", row, ver.version)
+
+
 def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] | None:
     at = now()
     if row.embargo_until is not None and row.embargo_until > at:
@@ -321,12 +340,14 @@ _STEP_FUNCS: dict[str, StepFunc] = {
     "credit": _credit,
     "gate": _gate,
     "translate": _translate,
+    "summarize": _summarize,
     "publish": _publish,
 }
 _STATUS = {
     "normalize": ReleaseStatus.normalized,
     "credit": ReleaseStatus.credited,
     "translate": ReleaseStatus.translated,
+    "summarize": ReleaseStatus.summarized,
     "publish": ReleaseStatus.published,
 }
 
@@ -365,6 +386,11 @@ def retry_translations(at: datetime | None = None) -> list[str]:
 def render(scopes: list[str] | None = None) -> int:
     """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
     return syndication.render_stale(scopes)
+
+
+def warm_up() -> None:
+    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
+    warm_up_summarizer()
 
 
 def settings_languages() -> list[str]:

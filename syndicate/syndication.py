@@ -23,9 +23,10 @@ from syndicate.publish.rss import render_rss
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
-from syndicate.store.tables import ReleaseRow, ReleaseVersionRow
+from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, SummaryRow
 from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -105,18 +106,20 @@ def release_url(release_id: str, language: str | None = None) -> str:
     return f"{base}/releases/{release_id}" + (f"?lang={language}" if language else "")
 
 
-def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem | None:
+def item_for(
+    row: ReleaseRow, ver: ReleaseVersionRow, language: str, summary: SummaryRow | None = None
+) -> FeedItem | None:
     if ver.content is None:
         return None
     release = Release.model_validate(ver.content)
     if language != release.language:
-        return _translated_item(row, release, language)
+        return _translated_item(row, release, language, description(None, ver, summary))
     published = row.published_at or release.published_at or row.created_at
     return FeedItem(
         guid=release_url(row.id),
         link=release_url(row.id),
         title=release.title,
-        summary=release.subtitle,
+        summary=description(release.subtitle, ver, summary),
         content_html=release.body_html,
         language=language,
         published_at=published,
@@ -128,8 +131,17 @@ def item_for(row: ReleaseRow, ver: ReleaseVersionRow, language: str) -> FeedItem
     )
 
 
-def _translated_item(row: ReleaseRow, release: Release, language: str) -> FeedItem | None:
-    """The item in another language: the translation's text, labelled unless a person reviewed it."""
+def description(subtitle: str | None, ver: ReleaseVersionRow, summary: SummaryRow | None) -> str | None:
+    """The item's description: the stored summary (in the item's language) of the version shown, else the
+    subtitle."""
+    if summary is not None and summary.version == ver.version and summary.sentences:
+        return " ".join(summary.sentences)
+    return subtitle
+
+
+def _translated_item(row: ReleaseRow, release: Release, language: str, summary: str | None) -> FeedItem | None:
+    """The item in another language: the translation's text, labelled unless a person reviewed it; its
+    description the summary in that language where there is one, else the translated subtitle."""
     s = object_session(row)
     translation = translation_store.content(s, row.id, language) if s is not None else None
     if translation is None:
@@ -141,7 +153,7 @@ def _translated_item(row: ReleaseRow, release: Release, language: str) -> FeedIt
         guid=release_url(row.id, language),
         link=release_url(row.id, language),
         title=translation.title,
-        summary=translation.subtitle,
+        summary=summary or translation.subtitle,
         content_html="".join(f"<p>{escape(p)}</p>" for p in translation.paragraphs),
         language=language,
         published_at=published,
@@ -179,11 +191,12 @@ def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
 
 def items_for(s: Session, scope: Scope) -> list[FeedItem]:
     rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
+    summaries = summary_store.for_releases(s, (row.id for row, _ in rows), scope.language)
     items = []
     for row, ver in rows:
         if scope.language not in languages_of(row):
             continue
-        item = item_for(row, ver, scope.language)
+        item = item_for(row, ver, scope.language, summaries.get(row.id))
         if item is not None:
             items.append(item)
     return items

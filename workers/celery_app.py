@@ -96,4 +96,13 @@ def _fresh_connections(**_: Any) -> None:
     db.reset()
 
 
+@worker_process_init.connect
+def _warm_up(**_: Any) -> None:
+    # In a background thread: this signal must return within worker_proc_alive_timeout (4 s), and the Korean
+    # model can take longer than that to load on a busy machine.
+    from syndicate import pipeline
+
+    pipeline.warm_up()
+
+
 app = make_app()

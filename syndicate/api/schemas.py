@@ -53,6 +53,15 @@ class Event(BaseModel):
     detail: dict[str, Any] | None = None
 
 
+class SummaryOut(BaseModel):
+    """A release's summary in one language (extractive, abstractive, or translated from the original's)."""
+
+    language: str
+    sentences: list[str]
+    method: str
+    version: int
+
+
 class ReleaseOut(BaseModel):
     """The API's release object: the normalized release JSON plus its state."""
 
@@ -71,6 +80,8 @@ class ReleaseOut(BaseModel):
     release: dict[str, Any] | None
     licence: dict[str, Any] | None
     gate: dict[str, Any] | None
+    #: summaries of the version shown, one per language (none when the licence forbids derivatives)
+    summaries: list[SummaryOut] = Field(default_factory=list)
     events: list[Event]
     #: the release in other languages: content, provider, model, time, review state; pending ones say so
     translations: list[TranslationOut] = Field(default_factory=list)

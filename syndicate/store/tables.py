@@ -282,3 +282,19 @@ class FingerprintBandRow(Base):
     __tablename__ = "fingerprint_bands"
     band: Mapped[str] = mapped_column(String(8), primary_key=True)
     release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SummaryRow(Base):
+    """A release's summary in one language: the latest version's (a correction replaces it)."""
+
+    __tablename__ = "summaries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    sentences: Mapped[list[Any]] = mapped_column()
+    #: extractive | abstractive | translated
+    method: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("release_id", "language"),)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 
+from syndicate.metrics import registry as metrics_registry
 from syndicate.store.db import session
-from syndicate.store.tables import ReleaseRow
 
 router = APIRouter(tags=["operations"])
 
@@ -23,19 +19,6 @@ def healthz() -> dict[str, str]:
     return {"status": "ok", "database": "ok"}
 
 
-class ReleaseCollector(Collector):
-    """Releases by status, read from the database at scrape time (so every API process reports the same)."""
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily("syndicate_releases", "Releases by status", labels=["status"])
-        with session() as s:
-            for status, count in s.execute(select(ReleaseRow.status, func.count()).group_by(ReleaseRow.status)):
-                gauge.add_metric([status], count)
-        yield gauge
-
-
 @router.get("/metrics")
 def metrics() -> Response:
-    registry = CollectorRegistry()
-    registry.register(ReleaseCollector())
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)

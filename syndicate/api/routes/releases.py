@@ -7,11 +7,12 @@ from fastapi import APIRouter, status
 from syndicate import pipeline
 from syndicate.api.deps import AgencyId, MaybeAgency
 from syndicate.api.dispatch import enqueue
-from syndicate.api.schemas import Accepted, Event, ReleaseIn, ReleaseOut, RetractIn, TranslationOut
+from syndicate.api.schemas import Accepted, Event, ReleaseIn, ReleaseOut, RetractIn, SummaryOut, TranslationOut
 from syndicate.errors import Gone, NotFound
 from syndicate.model import RawRelease
 from syndicate.normalize.text import looks_like_html
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
@@ -79,6 +80,11 @@ def read(release_id: str, agency: MaybeAgency) -> ReleaseOut:
             release=ver.content,
             licence=row.licence,
             gate=row.gate,
+            summaries=[
+                SummaryOut(language=m.language, sentences=m.sentences, method=m.method, version=m.version)
+                for m in summary_store.for_release(s, row.id)
+                if m.version == shown
+            ],
             events=[Event(stage=e.stage, version=e.version, at=e.at, detail=e.detail) for e in store.events(s, row.id)],
             translations=[
                 TranslationOut(

@@ -1,0 +1,50 @@
+"""Summaries of releases, one per release and language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from syndicate.model import Summary
+from syndicate.store.tables import SummaryRow, utcnow
+
+
+def save(s: Session, release_id: str, version: int, summary: Summary) -> SummaryRow:
+    """Insert or replace the summary of a release in the summary's language."""
+    row = s.scalar(
+        select(SummaryRow).where(SummaryRow.release_id == release_id, SummaryRow.language == summary.language)
+    )
+    if row is None:
+        row = SummaryRow(release_id=release_id, language=summary.language)
+        s.add(row)
+    row.version = version
+    row.sentences = list(summary.sentences)
+    row.method = summary.method
+    row.created_at = utcnow()
+    s.flush()
+    return row
+
+
+def for_release(s: Session, release_id: str) -> Sequence[SummaryRow]:
+    return s.scalars(select(SummaryRow).where(SummaryRow.release_id == release_id).order_by(SummaryRow.language)).all()
+
+
+def for_releases(s: Session, release_ids: Iterable[str], language: str) -> dict[str, SummaryRow]:
+    """The summaries in one language of many releases (one query for a whole feed)."""
+    ids = list(release_ids)
+    if not ids:
+        return {}
+    rows = s.scalars(select(SummaryRow).where(SummaryRow.release_id.in_(ids), SummaryRow.language == language)).all()
+    return {row.release_id: row for row in rows}
+
+
+def remove(s: Session, release_id: str) -> int:
+    """Drop every summary of a release (its licence no longer allows them)."""
+    result = s.execute(delete(SummaryRow).where(SummaryRow.release_id == release_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def to_model(row: SummaryRow) -> Summary:
+    return Summary.model_validate({"language": row.language, "sentences": row.sentences, "method": row.method})
