@@ -3,7 +3,6 @@
 Pages call only these, so the parts other branches build plug in here and nowhere else. Each ``MERGE(issue N)``
 function answers "none yet" today and is filled in when that issue's store module lands:
 
-- summaries                     issue 6   ``summaries()``
 - deliveries, partners, replay  issue 7   ``deliveries()``, ``partners()``, ``replay()``
 """
 
@@ -26,6 +25,7 @@ from syndicate.model import Agency, Release, Summary, Translation
 from syndicate.publish import items
 from syndicate.registry import get_registry
 from syndicate.store import browse, releases
+from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
 from syndicate.translate.base import check_language
@@ -167,8 +167,8 @@ def approve_translation(
 
 
 def summaries(s: Session, row: ReleaseRow, version: int) -> list[Summary]:
-    """MERGE(issue 6): the summaries of this version, one per language."""
-    return []
+    """The summaries of this release, one per language (each kept for the version it was made from)."""
+    return [summary_store.to_model(r) for r in summary_store.for_release(s, row.id)]
 
 
 def deliveries(s: Session, row: ReleaseRow) -> list[Delivery]:

@@ -141,11 +141,13 @@ def test_release_page_timeline_correction_and_retraction(incheon: Any) -> None:
     status = incheon.get(f"/my/releases/{release_id}/status").text
     assert 'data-status="published"' in status and "hx-get" not in status
     assert re.search(r'data-stage="credited" data-state="done"', status)
-    assert re.search(r'data-stage="summarized" data-state="skipped"', status)
+    assert re.search(r'data-stage="summarized" data-state="done"', status)
+    assert re.search(r'data-stage="delivered" data-state="pending"', status)
     page = incheon.get(f"/my/releases/{release_id}").text
     # The credit as feeds will carry it, in the original's language and in each target language.
     assert "출처: 인천광역시" in page and "Source: Incheon Metropolitan City" in page
-    assert 'id="no-translations"' in page and 'id="no-summary"' in page and 'id="no-deliveries"' in page
+    assert 'id="no-translations"' in page and 'id="no-deliveries"' in page
+    assert 'id="no-summary"' in page  # two one-line paragraphs: nothing worth summarizing
 
     edit = incheon.get(f"/my/releases/{release_id}/edit").text
     assert "원래 제목" in edit
@@ -304,3 +306,18 @@ def test_poll_now_is_for_operators_and_known_sources(client: Any, make_user: Cal
     token = csrf_of(client.get("/admin/sources").text)
     assert "naju-press" in client.get("/admin/sources").text
     assert client.post("/admin/sources/no-such-source/poll", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_summary_shows_on_the_release_page(incheon: Any) -> None:
+    body = "\n\n".join(
+        [
+            "인천광역시는 25일 청년 일자리 1만 개를 만드는 계획을 발표했다. 시는 올해 예산 500억 원을 투입한다.",
+            "계획에 따르면 시는 창업 지원과 직업 훈련을 늘린다. 중소기업 채용 장려금도 새로 만든다.",
+            "시 관계자는 청년이 떠나지 않는 도시를 만들겠다고 말했다. 세부 사업은 다음 달 공개된다.",
+        ]
+    )
+    release_id = _release_id(_submit(incheon, {"title": "인천시 청년 일자리 계획", "body": body}))
+    _publish(release_id)
+    page = incheon.get(f"/my/releases/{release_id}").text
+    assert 'id="no-summary"' not in page
+    assert re.search(r'<div lang="ko"><h3>ko</h3><ul><li>[^<]+</li>', page)
