@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from syndicate.errors import NotFound
 from syndicate.model import Source
 from syndicate.registry import get_registry
@@ -21,12 +23,16 @@ def all_sources() -> dict[str, Source]:
     return dict(sorted(merged.items()))
 
 
-def get_source(source_id: str) -> Source:
+def get_source(source_id: str, s: Session | None = None) -> Source:
+    """A source by id; ``s`` lets a caller look it up in the session it already has open."""
     source = get_registry().sources.get(source_id)
     if source is not None:
         return source
-    with session() as s:
+    if s is not None:
         runtime = store.runtime_source(s, source_id)
+    else:
+        with session() as own:
+            runtime = store.runtime_source(own, source_id)
     if runtime is not None:
         return runtime
     raise NotFound(f"no source {source_id!r}")

@@ -32,8 +32,12 @@ sources_app = typer.Typer(help="Sources: the feeds and boards syndicate polls.",
 app.add_typer(sources_app, name="sources")
 licence_app = typer.Typer(help="Licences: an operator's override for one release.", no_args_is_help=True)
 app.add_typer(licence_app, name="licence")
+partners_app = typer.Typer(
+    help="Partners: outlets that receive signed pushes (Standard Webhooks, ninjs).", no_args_is_help=True
+)
+app.add_typer(partners_app, name="partners")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however narrow the terminal
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -377,6 +381,98 @@ def licence_set(
     steps = pipeline.override_licence(release, licence, note=note, by=by)
     enqueue(steps)
     err.print(f"release {release}: licence {licence} recorded; re-running: {', '.join(n.step for n in steps) or '-'}")
+
+
+# --- partners -------------------------------------------------------------------------------------------------
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@partners_app.command("add")
+@clean_errors
+def partners_add(
+    name: str,
+    url: str,
+    languages: Annotated[str | None, typer.Option(help="Only these languages, e.g. en,ja (default: all).")] = None,
+    agencies: Annotated[str | None, typer.Option(help="Only these agency ids, comma-separated (default: all).")] = None,
+    categories: Annotated[
+        str | None, typer.Option(help="Only these categories, comma-separated (default: all).")
+    ] = None,
+    commercial: Annotated[
+        bool, typer.Option("--commercial", help="A commercial outlet: never sent non-commercial licences.")
+    ] = False,
+    ninjs: Annotated[str, typer.Option("--ninjs", help="ninjs version of the payload: 3 or 2.2.")] = "3",
+    data_dir: DataDir = None,
+) -> None:
+    """Register a partner endpoint. Prints its id and its signing secret (whsec_...) once: store the secret now,
+    it is never shown again."""
+    from syndicate.partners import add_partner
+    from syndicate.store.migrate import upgrade_and_sync
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    try:
+        partner_id, secret = add_partner(
+            name=name,
+            url=url,
+            languages=_csv(languages),
+            agencies=_csv(agencies),
+            categories=_csv(categories),
+            commercial=commercial,
+            ninjs_version=ninjs,
+        )
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    typer.echo(f"id: {partner_id}")
+    typer.echo(f"secret: {secret}")
+
+
+@partners_app.command("list")
+@clean_errors
+def partners_list(data_dir: DataDir = None) -> None:
+    """List partners with their filters and delivery counts (secrets are never shown). Tab-separated when the
+    output is not a terminal."""
+    from rich.table import Table
+
+    from syndicate.partners import partner_summaries
+
+    _use_data_dir(data_dir)
+    header = ("id", "name", "url", "filters", "ninjs", "pending", "delivered", "dead", "refused")
+    rows = []
+    for p in partner_summaries():
+        filters = "; ".join(f"{key}={','.join(p[key])}" for key in ("languages", "agencies", "categories") if p[key])
+        filters += "; commercial" if p["commercial"] else ""
+        counts = [str(p["counts"].get(k, 0)) for k in ("pending", "delivered", "dead", "refused")]
+        rows.append((p["id"], p["name"], p["url"], filters.strip("; ") or "all", p["ninjs_version"], *counts))
+    if not sys.stdout.isatty():
+        for row in (header, *rows):
+            typer.echo("\t".join(row))
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+@partners_app.command("replay")
+@clean_errors
+def partners_replay(
+    partner: Annotated[str, typer.Argument(help="Partner id or name.")],
+    since: Annotated[
+        str | None, typer.Option(help="Only messages created at or after this time (ISO 8601, e.g. 2026-11-25T09:00Z).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Send a partner's messages again, dead ones included (same webhook ids, so duplicates are dropped)."""
+    from syndicate.partners import parse_since, replay
+
+    _use_data_dir(data_dir)
+    partner_id, count = replay(partner, parse_since(since))
+    # They are due now: the beat's delivery sweep (every 2 s) hands them to the workers.
+    err.print(f"replaying {count} message(s) to {partner_id}")
 
 
 # --- one stage by hand ----------------------------------------------------------------------------------------

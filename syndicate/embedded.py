@@ -107,12 +107,14 @@ class EmbeddedRedis:
 def filesystem_broker(data_dir: Path) -> tuple[str, dict[str, str]]:
     """kombu's filesystem transport: the fallback broker that needs no server."""
     folder = (data_dir / "broker").resolve()
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        # Exchange tables; kombu's default is ./control in whatever folder the process runs in.
+        "control_folder": str(folder / "control"),
         "store_processed": "false",
     }
     return "filesystem://", options

@@ -8,10 +8,16 @@ the same text seen somewhere else.
 - Otherwise a new release, with its fingerprint and its first place.
 
 HTML bodies are sanitized (allow-list) before anything is hashed or stored.
+
+A poll's items are recorded together: one query for the places already known, one for the near-duplicate
+candidates of all new items, and new releases written with one INSERT per table (store/bulk.py). Items are
+still decided one after another in feed order, so an item can be a near-duplicate of one earlier in the same
+feed, and a feed naming one identity twice gets the second as a correction of the first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,19 +27,50 @@ from syndicate.normalize import identity as ident
 from syndicate.normalize.sanitize import sanitize_html
 from syndicate.store import places
 from syndicate.store import releases as store
+from syndicate.store.bulk import NewRows
 from syndicate.store.tables import ReleasePlaceRow, utcnow
+
+
+@dataclass
+class _Batch:
+    """New rows not yet written, and what they add to the near-duplicate index."""
+
+    index: dict[str, list[tuple[str, str | None]]]
+    rows: NewRows = field(default_factory=NewRows)
+    pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
+    created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
+
+    def write(self, s: Session) -> None:
+        self.rows.write(s)
+        self.pending.clear()
 
 
 def record(s: Session, source_id: str | None, raws: list[RawRelease], source: Source | None) -> list[tuple[str, int]]:
     """(release id, version) of every release version to put through the pipeline."""
     raws = [_clean(raw, source_id) for raw in raws]
     keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
-    seen = places.by_identity(s, [identity or f"hash:{digest}" for digest, identity in keys])
+    identities = [identity or f"hash:{digest}" for digest, identity in keys]
+    seen = places.by_identity(s, identities)
+    fingerprints = [
+        None if identity in seen else ident.fingerprint(ident.visible_text(raw))
+        for raw, identity in zip(raws, identities, strict=True)
+    ]
+    bands = {band for fp in fingerprints if fp for band in ident.bands(fp)}
+    batch = _Batch(places.by_band(s, bands) if bands else {})
     out = []
-    for raw, (digest, identity) in zip(raws, keys, strict=True):
-        changed = _one(s, raw, source, digest, identity or f"hash:{digest}", seen)
+    for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
+        if identity in batch.pending:
+            # The feed names this identity twice: write what is pending so the second is seen as the first.
+            batch.write(s)
+            seen[identity] = _stored_place(s, identity)
+        place = seen.get(identity)
+        if place is not None:
+            changed = _seen_again(s, place, raw, digest, identity)
+        else:
+            changed = _new(s, batch, raw, source, digest, identity, fingerprint)
         if changed is not None:
             out.append(changed)
+    batch.write(s)
     return out
 
 
@@ -44,21 +81,24 @@ def _clean(raw: RawRelease, source_id: str | None) -> RawRelease:
     return raw.model_copy(update={"source_id": raw.source_id or source_id, "body": body})
 
 
-def _one(
-    s: Session, raw: RawRelease, source: Source | None, digest: str, identity: str, seen: dict[str, ReleasePlaceRow]
+def _new(
+    s: Session,
+    batch: _Batch,
+    raw: RawRelease,
+    source: Source | None,
+    digest: str,
+    identity: str,
+    fingerprint: str | None,
 ) -> tuple[str, int] | None:
-    place = seen.get(identity)
-    if place is not None:
-        return _seen_again(s, place, raw, digest, identity)
-    fingerprint = ident.fingerprint(ident.visible_text(raw))
-    twin = _near_duplicate(s, fingerprint)
+    twin = _near_duplicate(batch.index, fingerprint)
     if twin is not None:
-        seen[identity] = _place(s, twin, identity, raw, digest)
+        _place(batch, twin, identity, raw, digest)
         detail = {"url": raw.url, "source_id": raw.source_id, "via": raw.via}
-        store.event(s, twin, store.get(s, twin).version, "seen_elsewhere", detail)
+        version = 1 if twin in batch.created else store.get(s, twin).version
+        batch.rows.event(twin, version, "seen_elsewhere", detail)
         return None
-    row = store.create(
-        s,
+    band_keys = ident.bands(fingerprint) if fingerprint else []
+    release_id = batch.rows.release(
         raw=_record(raw, digest),
         identity=identity,
         agency_id=source.agency if source else None,
@@ -66,11 +106,13 @@ def _one(
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
         fingerprint=fingerprint,
+        bands=band_keys,
     )
-    if fingerprint:
-        places.add_bands(s, row.id, ident.bands(fingerprint))
-    seen[identity] = _place(s, row.id, identity, raw, digest)
-    return row.id, 1
+    batch.created.add(release_id)
+    for band in band_keys:
+        batch.index.setdefault(band, []).append((release_id, fingerprint))
+    _place(batch, release_id, identity, raw, digest)
+    return release_id, 1
 
 
 def _seen_again(
@@ -86,9 +128,8 @@ def _seen_again(
     return row.id, store.add_version(s, row, _record(raw, digest))
 
 
-def _place(s: Session, release_id: str, identity: str, raw: RawRelease, digest: str) -> ReleasePlaceRow:
-    return places.add(
-        s,
+def _place(batch: _Batch, release_id: str, identity: str, raw: RawRelease, digest: str) -> None:
+    batch.rows.place(
         release_id=release_id,
         identity=identity,
         url=raw.url,
@@ -96,14 +137,23 @@ def _place(s: Session, release_id: str, identity: str, raw: RawRelease, digest: 
         via=raw.via,
         content_hash=digest,
     )
+    batch.pending.add(identity)
 
 
-def _near_duplicate(s: Session, fingerprint: str | None) -> str | None:
+def _stored_place(s: Session, identity: str) -> ReleasePlaceRow:
+    place = places.get(s, identity)
+    assert place is not None, identity  # written just before
+    return place
+
+
+def _near_duplicate(index: dict[str, list[tuple[str, str | None]]], fingerprint: str | None) -> str | None:
+    """The first release (stored, or new in this batch) sharing a band with ``fingerprint`` and near it."""
     if fingerprint is None:
         return None
-    for release_id, other in places.candidates(s, ident.bands(fingerprint)):
-        if ident.near(fingerprint, other):
-            return release_id
+    for band in ident.bands(fingerprint):
+        for release_id, other in index.get(band, ()):
+            if ident.near(fingerprint, other):
+                return release_id
     return None
 
 

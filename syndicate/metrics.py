@@ -14,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
-from syndicate.store import stats
+from syndicate.store import deliveries, stats
 from syndicate.store.db import session
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,23 @@ class QueueCollector(Collector):
         yield gauge
 
 
+class DeliveryCollector(Collector):
+    """Partner messages by partner and status (pending, delivered, dead, refused): dead ones need an operator."""
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "syndicate_partner_deliveries", "Partner messages by status", labels=["partner_id", "status"]
+        )
+        with session() as s:
+            for partner_id, counts in deliveries.counts_by_partner(s).items():
+                for status, count in counts.items():
+                    gauge.add_metric([partner_id, status], count)
+        yield gauge
+
+
 def registry() -> CollectorRegistry:
     reg = CollectorRegistry()
     reg.register(DatabaseCollector())
+    reg.register(DeliveryCollector())
     reg.register(QueueCollector())
     return reg

@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from syndicate import catalog, intake, syndication, translation
+from syndicate import catalog, delivery, intake, syndication, translation
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
-from syndicate.model import RawRelease, Release, ReleaseStatus, Source
+from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
@@ -111,7 +111,8 @@ def retract(release_id: str, *, agency_id: str | None, reason: str | None = None
         row.status = ReleaseStatus.retracted
         store.event(s, row.id, row.version, "retracted", {"reason": reason} if reason else None)
         feed_store.touch(s, syndication.scopes_for(row))
-    return [Next("render", release_id, 0)]
+        told = delivery.plan_retraction(s, row)
+    return [Next("render", release_id, 0), *([Next("deliver", release_id, 0)] if told else [])]
 
 
 def _check_rate(s: Session, agency_id: str) -> None:
@@ -167,7 +168,7 @@ def _run_step(step: str, release_id: str, version: int) -> list[Next]:
             # Already done (a redelivered task): continue the chain without redoing the work.
             return _after(step, row, version)
         try:
-            follow = _STEP_FUNCS[step](s, row, ver) if work is None else _record(step, s, row, ver, work)
+            follow = _STEP_FUNCS[step](s, row, ver) if work is None else _RECORD[step](s, row, ver, work)
         except InputError as exc:
             _fail(s, row, ver, step, exc)
             return []
@@ -282,19 +283,55 @@ def recredit(release_id: str, *, override: dict[str, Any] | None = None) -> list
         return [Next("normalize", row.id, row.version)]
 
 
+@dataclass(frozen=True)
+class SummaryWork:
+    """What the summarize step made before its transaction: the summary and its translations."""
+
+    summary: Summary
+    translated: list[Summary]
+
+
+def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
+    """Summarize, then translate the summary into every target language (provider calls), outside the step's
+    transaction. None when there is nothing to do here; the step itself then decides (licence, superseded)."""
+    with session() as s:
+        row = store.get(s, release_id)
+        ver = store.version(s, release_id, version)
+        if (
+            version != row.version
+            or row.retracted_at is not None
+            or ver.content is None
+            or _ORDER.get(ver.stage, 0) >= _ORDER["summarize"]
+            or not allowed(row.gate, "summarize")
+        ):
+            return None
+        release = Release.model_validate(ver.content)
+    summary = summarize_release(release, get_settings())
+    translated = translation.translate_texts(summary.sentences, summary.language, translation.targets_for(release))
+    return SummaryWork(
+        summary,
+        [Summary(language=lang, sentences=sentences, method="translated") for lang, sentences in translated.items()],
+    )
+
+
 def _summarize(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
-    """The summary in the release's language, unless the licence forbids derivatives (then none, the refusal is
-    on the timeline, and any summary of an earlier version goes). Translated summaries are added where
-    translations are made."""
+    """Reached when prepare made nothing: the licence forbids derivatives (then no summary in any language, the
+    refusal is on the timeline, and summaries of earlier versions go), or there was no content to summarize."""
     if not licence_allows(s, row, ver.version, "summarize"):
         summary_store.remove(s, row.id)
-        return _after("summarize", row, ver.version)
-    summary = summarize_release(_content(ver), get_settings())
-    if summary.sentences:
-        summary_store.save(s, row.id, ver.version, summary)
-    else:
+    return _after("summarize", row, ver.version)
+
+
+def _record_summary(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: SummaryWork) -> list[Next]:
+    if not licence_allows(s, row, ver.version, "summarize"):  # the licence changed while we worked
         summary_store.remove(s, row.id)
+        return _after("summarize", row, ver.version)
+    summary_store.remove(s, row.id)  # summaries of an earlier version, in languages this one lacks
+    if not work.summary.sentences:
         store.event(s, row.id, ver.version, "summary_empty", {"reason": "no sentence to summarize"})
+        return _after("summarize", row, ver.version)
+    for summary in (work.summary, *work.translated):
+        summary_store.save(s, row.id, ver.version, summary)
     return _after("summarize", row, ver.version)
 
 
@@ -306,7 +343,14 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
         # The beat's embargo sweep runs this step again at its minute.
         return None
     _make_public(s, row, ver.version, at)
-    return [Next("render", row.id, ver.version)]
+    return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
+
+
+def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+    """Partner messages for a newly public version, created in the publishing transaction (never lost); the
+    licence gate keeps non-commercial releases from commercial partners."""
+    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence)
+    return [Next("deliver", row.id, ver.version)] if pending else []
 
 
 def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
@@ -321,20 +365,25 @@ def _translate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next
     return _after("translate", row, ver.version)
 
 
-def _record(step: str, s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: Any) -> list[Next]:
-    """Record a prepared step's result. Languages whose providers all failed are pending (the beat retries
+def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: Any) -> list[Next]:
+    """Record the translate step's result. Languages whose providers all failed are pending (the beat retries
     them); the release goes on to publish in its own language either way."""
     if work.forbidden is not None:
-        licence_allows(s, row, ver.version, step)  # records the refusal and its reason on the timeline
+        licence_allows(s, row, ver.version, "translate")  # records the refusal and its reason on the timeline
     translation.record(s, row, ver.version, work)
-    return _after(step, row, ver.version)
+    return _after("translate", row, ver.version)
 
 
 def _prepare_translate(release_id: str, version: int) -> translation.Work | None:
     return translation.prepare(release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"])
 
 
-_PREPARE: dict[str, Callable[[str, int], Any]] = {"translate": _prepare_translate}
+#: Steps with a slow part (provider calls): prepared outside the transaction, then recorded inside it.
+_PREPARE: dict[str, Callable[[str, int], Any]] = {"translate": _prepare_translate, "summarize": _prepare_summarize}
+_RECORD: dict[str, Callable[[Session, ReleaseRow, ReleaseVersionRow, Any], list[Next]]] = {
+    "translate": _record_translation,
+    "summarize": _record_summary,
+}
 _STEP_FUNCS: dict[str, StepFunc] = {
     "normalize": _normalize,
     "credit": _credit,
@@ -388,6 +437,11 @@ def render(scopes: list[str] | None = None) -> int:
     return syndication.render_stale(scopes)
 
 
+def announces() -> bool:
+    """Is a WebSub hub configured (then feed changes are pinged after rendering)?"""
+    return bool(get_settings().websub_hub)
+
+
 def warm_up() -> None:
     """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
     warm_up_summarizer()
@@ -400,12 +454,18 @@ def settings_languages() -> list[str]:
 # --- ingested releases -------------------------------------------------------------------------------------
 
 
-def ingest(source_id: str | None, raws: list[RawRelease], *, source: Source | None = None) -> list[Next]:
+def ingest(
+    source_id: str | None, raws: list[RawRelease], *, source: Source | None = None, s: Session | None = None
+) -> list[Next]:
     """Store what a source gave (new releases, corrections, other places of known ones; see intake.py) and
-    return the normalize steps to enqueue after the commit."""
+    return the normalize steps to enqueue after the commit (``s``: the caller's transaction, which it commits;
+    polling records the source's state in the same one)."""
     source = source or _source_of(source_id)
-    with session() as s:
+    if s is not None:
         changed = intake.record(s, source_id, raws, source)
+    else:
+        with session() as own:
+            changed = intake.record(own, source_id, raws, source)
     return [Next(STEPS[0], release_id, version) for release_id, version in changed]
 
 

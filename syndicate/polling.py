@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from syndicate import catalog, pipeline
 from syndicate.config import get_settings
@@ -67,12 +68,14 @@ def claim_due(now: datetime | None = None) -> list[str]:
 
 
 def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | None = None) -> PollResult:
-    source = catalog.get_source(source_id)
     settings = get_settings()
     now = now or utcnow()
+    # Two short transactions, none held across the fetch: read the source and its validators; then store the
+    # releases and the source's new state together.
     with session() as s:
-        state = source_store.state(s, source_id)
-        etag, modified, body_hash = state.etag, state.last_modified, state.body_hash
+        source = catalog.get_source(source_id, s)
+        known = source_store.validators(s, source_id)
+        etag, modified, body_hash = known.etag, known.last_modified, known.body_hash
     own = client is None
     http = client or make_client(settings)
     try:
@@ -80,10 +83,12 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
         digest = hashlib.sha256(result.body).hexdigest() if not result.not_modified else body_hash
         if result.not_modified or digest == body_hash:
             status = "not_modified" if result.not_modified else "unchanged"
-            return _succeeded(source, result, now, status, digest, _Seen([]), [])
+            with session() as s:
+                return _succeeded(s, source, result, now, status, digest, _Seen([]), [], known.interval_seconds)
         seen = _read(source, result, http)
-        steps = pipeline.ingest(source.id, seen.raws, source=source)
-        return _succeeded(source, result, now, "ok", digest, seen, steps)
+        with session() as s:
+            steps = pipeline.ingest(source.id, seen.raws, source=source, s=s)
+            return _succeeded(s, source, result, now, "ok", digest, seen, steps, known.interval_seconds)
     except DBAPIError:
         raise  # the database is the task's problem (retried), not the source's
     except SyndicateError as exc:
@@ -124,6 +129,7 @@ def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
 
 
 def _succeeded(
+    s: Session,
     source: Source,
     result: FetchResult,
     now: datetime,
@@ -131,22 +137,26 @@ def _succeeded(
     digest: str | None,
     seen: _Seen,
     steps: list[pipeline.Next],
+    previous_interval: int | None,
 ) -> PollResult:
     base = source.interval_minutes * 60
     published = [d for d in (parse_date(r.published, r.timezone) for r in seen.raws) if d is not None]
-    with session() as s:
-        state = source_store.state(s, source.id, lock=True)
-        interval = timing.adapt(base, state.interval_seconds, published, len(steps))
-        wait = timing.polite(interval, ttl_minutes=seen.ttl_minutes, fresh_for=result.fresh_for(now))
-        if status == "ok" or not result.not_modified:
-            state.etag, state.last_modified = result.etag, result.last_modified
-        state.body_hash = digest
-        state.interval_seconds = interval
-        state.last_poll_at = state.last_success_at = now
-        state.consecutive_errors = 0
-        state.items_seen += len(seen.raws)
-        state.next_poll_at = now + timedelta(seconds=wait)
-        next_at = state.next_poll_at
+    interval = timing.adapt(base, previous_interval, published, len(steps))
+    wait = timing.polite(interval, ttl_minutes=seen.ttl_minutes, fresh_for=result.fresh_for(now))
+    next_at = now + timedelta(seconds=wait)
+    values: dict[str, Any] = {
+        "body_hash": digest,
+        "interval_seconds": interval,
+        "last_poll_at": now,
+        "last_success_at": now,
+        "consecutive_errors": 0,
+        "next_poll_at": next_at,
+    }
+    if status == "ok" or not result.not_modified:
+        values.update(etag=result.etag, last_modified=result.last_modified)
+    # One UPDATE of the columns a success sets (a concurrent pause or lease is left alone); the interval it
+    # adapts is the one read before the fetch, as only a poll of this source (leased, so one at a time) sets it.
+    source_store.record_success(s, source.id, len(seen.raws), values)
     log.info("polled: %d new", len(steps), extra={"source_id": source.id, "status": status, "stage": "ingest"})
     return PollResult(source.id, status, len(steps), None, next_at, steps)
 

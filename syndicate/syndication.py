@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, object_session
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState
+from syndicate.publish.atom import render_atom
 from syndicate.publish.items import FeedItem, FeedMeta
+from syndicate.publish.jsonfeed import render_jsonfeed
 from syndicate.publish.rss import render_rss
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
@@ -44,19 +46,25 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "rss": Format("rss", "rss.xml", "application/rss+xml; charset=utf-8", render_rss),
+    "atom": Format("atom", "atom.xml", "application/atom+xml; charset=utf-8", render_atom),
+    "json": Format("json", "feed.json", "application/feed+json; charset=utf-8", render_jsonfeed),
 }
 BY_FILENAME = {f.filename: f for f in FORMATS.values()}
 
 
 @dataclass(frozen=True)
 class Scope:
+    """A feed's scope. ``source_language`` set makes it bilingual: items in ``language`` beside their original
+    in ``source_language`` (key ``ko+en``)."""
+
     language: str
     agency_id: str | None = None
     category: str | None = None
+    source_language: str | None = None
 
     @property
     def key(self) -> str:
-        key = self.language
+        key = f"{self.source_language}+{self.language}" if self.source_language else self.language
         if self.agency_id:
             key += f"/agencies/{self.agency_id}"
         elif self.category:
@@ -66,16 +74,18 @@ class Scope:
     @classmethod
     def parse(cls, key: str) -> Scope:
         parts = key.strip("/").split("/")
-        if not parts or not _LANG.match(parts[0]):
+        source, plus, language = parts[0].rpartition("+")
+        if not _LANG.match(language) or (plus and (not _LANG.match(source) or source == language)):
             raise NotFound(f"no feed {key!r}")
+        bilingual = source or None
         if len(parts) == 1:
-            return cls(parts[0])
+            return cls(language, source_language=bilingual)
         if len(parts) == 3 and parts[1] == "agencies":
             if get_registry().agency(parts[2]) is None:
                 raise NotFound(f"no agency {parts[2]!r}")
-            return cls(parts[0], agency_id=parts[2])
+            return cls(language, agency_id=parts[2], source_language=bilingual)
         if len(parts) == 3 and parts[1] == "categories" and _SLUG.match(parts[2]):
-            return cls(parts[0], category=parts[2])
+            return cls(language, category=parts[2], source_language=bilingual)
         raise NotFound(f"no feed {key!r}")
 
 
@@ -88,13 +98,16 @@ def languages_of(row: ReleaseRow) -> list[str]:
 
 
 def scopes_for(row: ReleaseRow) -> list[str]:
+    """Every feed a release appears in: per language, and bilingual (original + each translation)."""
     keys = []
     for lang in languages_of(row):
-        keys.append(Scope(lang).key)
-        if row.agency_id:
-            keys.append(Scope(lang, agency_id=row.agency_id).key)
-        if row.category:
-            keys.append(Scope(lang, category=row.category).key)
+        source = row.language if lang != row.language else None
+        for bilingual in dict.fromkeys([None, source]):
+            keys.append(Scope(lang, source_language=bilingual).key)
+            if row.agency_id:
+                keys.append(Scope(lang, agency_id=row.agency_id, source_language=bilingual).key)
+            if row.category:
+                keys.append(Scope(lang, category=row.category, source_language=bilingual).key)
     return keys
 
 
@@ -167,7 +180,7 @@ def _translated_item(row: ReleaseRow, release: Release, language: str, summary: 
     )
 
 
-def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
+def meta_for(scope: Scope, updated_at: datetime, filename: str = "rss.xml") -> FeedMeta:
     settings = get_settings()
     base = settings.base_url.rstrip("/")
     title = "syndicate"
@@ -177,12 +190,15 @@ def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
             title += f" — {agency.name.en if scope.language != 'ko' else agency.name.ko}"
     elif scope.category:
         title += f" — {scope.category}"
+    languages = (
+        f"{scope.language} beside the {scope.source_language} original" if scope.source_language else scope.language
+    )
     return FeedMeta(
         scope=scope.key,
-        title=f"{title} ({scope.language})",
-        description=f"Press releases in {scope.language}, credited to the issuing agencies",
+        title=f"{title} ({scope.key.split('/')[0]})",
+        description=f"Press releases in {languages}, credited to the issuing agencies",
         language=scope.language,
-        self_url=f"{base}/feeds/{scope.key}/rss.xml",
+        self_url=f"{base}/feeds/{scope.key}/{filename}",
         home_url=base + "/",
         updated_at=updated_at,
         hub=settings.websub_hub or None,
@@ -191,22 +207,48 @@ def meta_for(scope: Scope, updated_at: datetime) -> FeedMeta:
 
 def items_for(s: Session, scope: Scope) -> list[FeedItem]:
     rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
-    summaries = summary_store.for_releases(s, (row.id for row, _ in rows), scope.language)
+    ids = [row.id for row, _ in rows]
+    summaries = summary_store.for_releases(s, ids, scope.language)
+    originals = summary_store.for_releases(s, ids, scope.source_language) if scope.source_language else {}
     items = []
     for row, ver in rows:
         if scope.language not in languages_of(row):
             continue
-        item = item_for(row, ver, scope.language, summaries.get(row.id))
+        if scope.source_language is not None:
+            item = _bilingual_item(
+                row, ver, scope.language, scope.source_language, summaries.get(row.id), originals.get(row.id)
+            )
+        else:
+            item = item_for(row, ver, scope.language, summaries.get(row.id))
         if item is not None:
             items.append(item)
     return items
+
+
+def _bilingual_item(
+    row: ReleaseRow,
+    ver: ReleaseVersionRow,
+    language: str,
+    source: str,
+    summary: SummaryRow | None = None,
+    original_summary: SummaryRow | None = None,
+) -> FeedItem | None:
+    """A translation with its original beside it (only releases written in ``source``, translated)."""
+    if row.language != source or language == source:
+        return None
+    item = item_for(row, ver, language, summary)
+    original = item_for(row, ver, source, original_summary)
+    if item is None or original is None:
+        return None
+    alternates = {**item.alternates, source: original.link, language: item.link}
+    return item.model_copy(update={"original": original, "alternates": alternates})
 
 
 # --- rendering and serving ---------------------------------------------------------------------------------
 
 
 def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: datetime) -> bytes:
-    meta = meta_for(scope, changed_at)
+    meta = meta_for(scope, changed_at, fmt.filename)
     body = fmt.render(meta, items_for(s, scope))
     feed_store.save_document(s, scope.key, fmt.name, version, body, changed_at)
     return body
@@ -262,8 +304,8 @@ def fresh_etag(scope_key: str, filename: str) -> str | None:
         return feed_store.fresh_etag(s, scope_key.strip("/"), fmt.name)
 
 
-def all_feed_urls() -> list[tuple[str, str]]:
-    """(title, URL) of every feed: per language, per agency and per category that has releases."""
+def feed_directory() -> list[tuple[str, str, str]]:
+    """(scope, format name, URL) of every feed: per language, agency, category that has releases, bilingual."""
     base = get_settings().base_url.rstrip("/")
     registry = get_registry()
     languages = ["ko", *get_settings().languages]
@@ -271,10 +313,16 @@ def all_feed_urls() -> list[tuple[str, str]]:
     for lang in dict.fromkeys(languages):
         keys.append(Scope(lang).key)
         keys.extend(Scope(lang, agency_id=a).key for a in registry.agencies)
+    for lang in dict.fromkeys(languages[1:]):
+        if lang != "ko":
+            keys.append(Scope(lang, source_language="ko").key)
     with session() as s:
         keys.extend(row.scope for row in feed_store.all_scopes(s))
-    out = []
-    for key in dict.fromkeys(keys):
-        for fmt in FORMATS.values():
-            out.append((f"syndicate {key} ({fmt.name})", f"{base}/feeds/{key}/{fmt.filename}"))
-    return out
+    return [
+        (key, fmt.name, f"{base}/feeds/{key}/{fmt.filename}") for key in dict.fromkeys(keys) for fmt in FORMATS.values()
+    ]
+
+
+def all_feed_urls() -> list[tuple[str, str]]:
+    """(title, URL) of every feed (for OPML and the home page)."""
+    return [(f"syndicate {key} ({fmt})", url) for key, fmt, url in feed_directory()]

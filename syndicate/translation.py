@@ -279,3 +279,16 @@ def _read_release(path: Path) -> dict[str, Any]:
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{path}: not a release: {where}: {first['msg']}") from exc
     return data
+
+
+def translate_texts(texts: list[str], source: str, languages: list[str]) -> dict[str, list[str]]:
+    """Short texts (a summary's sentences) into each language, glossary and memory applying as for releases;
+    a language whose providers all fail is left out (its feed item falls back to the subtitle)."""
+    if not texts:
+        return {}
+    carrier = Release(title=texts[0], paragraphs=texts[1:], language=source)
+    out: dict[str, list[str]] = {}
+    for outcome in translate_languages(carrier, languages):
+        if outcome.translation is not None:
+            out[outcome.language] = [outcome.translation.title, *outcome.translation.paragraphs]
+    return out

@@ -24,7 +24,9 @@ def _transport_options(broker: str) -> dict[str, Any]:
 def make_app() -> Celery:
     broker = get_settings().broker_url or "memory://"
     transport_options = _transport_options(broker)
-    app = Celery("syndicate", broker=broker, include=["workers.tasks.pipeline", "workers.tasks.poll"])
+    app = Celery(
+        "syndicate", broker=broker, include=["workers.tasks.pipeline", "workers.tasks.poll", "workers.tasks.deliver"]
+    )
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

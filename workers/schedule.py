@@ -17,4 +17,8 @@ def schedule() -> dict[str, dict[str, Any]]:
         "render-stale": {"task": "syndicate.pipeline.render", "schedule": 60.0},
         # Sources whose next poll time has come are enqueued, one poll task each (the "poll" queue).
         "poll-due": {"task": "syndicate.poll.due", "schedule": 15.0},
+        # Partner messages whose (re)try time has come; retries live in the database, not in countdowns.
+        "deliveries-due": {"task": "syndicate.deliver.due", "schedule": 2.0},
+        # Feeds changed since the last WebSub ping (a failed ping is made up here).
+        "websub-announce": {"task": "syndicate.deliver.websub", "schedule": 15.0},
     }

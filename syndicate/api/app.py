@@ -13,7 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, operators, portal, public, releases, sources, translations
+from syndicate.api.routes import (
+    credit_admin,
+    feeds,
+    health,
+    operators,
+    partners,
+    portal,
+    public,
+    releases,
+    sources,
+    translations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +121,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(sources.router)
     app.include_router(credit_admin.router)
+    app.include_router(partners.router)
     _add_portal(app)
     return app
 

@@ -16,3 +16,10 @@ def poll(source_id: str) -> None:
     from workers.tasks.poll import poll_source
 
     poll_source.delay(source_id)
+
+
+def enqueue_due() -> None:
+    """Ask a worker to send the partner messages that are due now."""
+    from workers.celery_app import app
+
+    app.send_task("syndicate.deliver.due")

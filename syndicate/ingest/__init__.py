@@ -3,6 +3,7 @@
 fetch.py      conditional GET with caps and timeouts, through the SSRF guard
 encoding.py   bytes → text (declared charsets checked, undeclared ones detected)
 feed.py       RSS 0.9x/1.0/2.0, Atom, RDF (feedparser), hostile XML refused
+fastfeed.py   plain RSS 2.0/0.9x/1.0 straight through lxml, as feedparser reads them (feedparser otherwise)
 jsonfeed.py   JSON Feed 1.0/1.1
 page.py       an article page → one release (selectors or trafilatura), outlet dateline → via
 board.py      a press-release board's list page → detail page URLs

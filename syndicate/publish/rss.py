@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from email.utils import format_datetime
-from html import escape
 
 from lxml import etree
 
-from syndicate.publish.items import FeedItem, FeedMeta, credit_html, licence_name
+from syndicate.publish.content import item_html, item_summary
+from syndicate.publish.items import FeedItem, FeedMeta, licence_name
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -28,7 +30,7 @@ def render_rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
     _sub(channel, "title", meta.title)
     _sub(channel, "link", meta.home_url)
     _sub(channel, "description", meta.description)
-    _sub(channel, "language", meta.language)
+    _sub(channel, "language", meta.language.split("+")[-1])
     _sub(channel, "lastBuildDate", format_datetime(meta.updated_at))
     _sub(channel, "generator", "syndicate")
     _sub(channel, f"{{{ATOM}}}link", href=meta.self_url, rel="self", type="application/rss+xml")
@@ -41,6 +43,7 @@ def render_rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
 
 def _item(channel: etree._Element, item: FeedItem) -> None:
     el = _sub(channel, "item")
+    el.set(XML_LANG, item.language)
     _sub(el, "title", item.title)
     _sub(el, "link", item.link)
     _sub(el, "guid", item.guid, isPermaLink="true" if item.guid == item.link else "false")
@@ -59,16 +62,19 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     for att in item.attachments:
         # RSS requires length; 0 is the accepted value when it is unknown.
         _sub(el, "enclosure", url=att.url, type=att.type or "application/octet-stream", length="0")
-    description = item.summary or ""
-    _sub(el, "description", description)
+    for lang, url in _alternates(item).items():
+        _sub(el, f"{{{ATOM}}}link", rel="alternate", hreflang=lang, href=url, type="text/html")
+    _sub(el, "description", item_summary(item))
     _sub(el, f"{{{CONTENT}}}encoded", body_with_credit(item))
+
+
+def _alternates(item: FeedItem) -> dict[str, str]:
+    out = dict(item.alternates)
+    if item.original is not None:
+        out.setdefault(item.original.language, item.original.link)
+    return out
 
 
 def body_with_credit(item: FeedItem) -> str:
     """The item's body as published: label (if machine-translated), content, then the visible credit."""
-    parts = []
-    if item.label:
-        parts.append(f'<p class="mt-label"><em>{escape(item.label)}</em></p>')
-    parts.append(item.content_html)
-    parts.append(credit_html(item.credit, item.original_url, item.language))
-    return "".join(parts)
+    return item_html(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
@@ -68,16 +68,22 @@ def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
     s.execute(insert(FINGERPRINT_BANDS), [{"band": band, "release_id": release_id} for band in set(bands)])
 
 
-def candidates(s: Session, bands: list[str]) -> Sequence[tuple[str, str | None]]:
-    """(release id, fingerprint) of every release sharing a band (rarely more than a handful)."""
-    if not bands:
-        return []
-    with s.no_autoflush:  # bands are inserted by Core right away; pending ORM rows are not needed here
-        ids = s.scalars(
-            select(FingerprintBandRow.release_id).where(FingerprintBandRow.band.in_(bands)).distinct()
-        ).all()
-    if not ids:
-        return []
-    return [
-        (rid, fp) for rid, fp in s.execute(select(ReleaseRow.id, ReleaseRow.fingerprint).where(ReleaseRow.id.in_(ids)))
-    ]
+#: Built once: an IN over a poll's few hundred bands as one expanding parameter, not hundreds of literals that
+#: SQLAlchemy would coerce and key for its cache on every call.
+_BY_BAND = (
+    select(FingerprintBandRow.band, ReleaseRow.id, ReleaseRow.fingerprint)
+    .join(ReleaseRow, ReleaseRow.id == FingerprintBandRow.release_id)
+    .where(FingerprintBandRow.band.in_(bindparam("bands", expanding=True)))
+    .order_by(ReleaseRow.id)
+)
+
+
+def by_band(s: Session, bands: set[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """band → (release id, fingerprint) of the stored releases having it: the near-duplicate candidates of a
+    whole poll's new items in one query (chunked to stay under every backend's parameter limit)."""
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    ordered = sorted(bands)
+    for start in range(0, len(ordered), 500):
+        for band, release_id, fp in s.connection().execute(_BY_BAND, {"bands": ordered[start : start + 500]}):
+            found.setdefault(band, []).append((release_id, fp))
+    return found

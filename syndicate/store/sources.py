@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
@@ -65,15 +66,69 @@ def _source(row: SourceRow) -> Source:
 
 def state(s: Session, source_id: str, *, lock: bool = False) -> SourceStateRow:
     """The polling state of a source, created on first use."""
-    stmt = select(SourceStateRow).where(SourceStateRow.source_id == source_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = s.scalar(stmt)
+    # Session.get: the primary-key lookup SQLAlchemy keeps ready, cheaper than a select() built per call.
+    row = s.get(SourceStateRow, source_id, with_for_update=lock)
     if row is None:
         row = SourceStateRow(source_id=source_id, consecutive_errors=0, items_seen=0, paused=False)
         s.add(row)
         s.flush()
     return row
+
+
+class Validators(NamedTuple):
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    interval_seconds: int | None
+
+
+_STATE = cast(Table, SourceStateRow.__table__)
+_VALIDATORS = select(_STATE.c.etag, _STATE.c.last_modified, _STATE.c.body_hash, _STATE.c.interval_seconds).where(
+    _STATE.c.source_id == bindparam("source_id")
+)
+
+
+def validators(s: Session, source_id: str) -> Validators:
+    """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
+    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row."""
+    row = s.connection().execute(_VALIDATORS, {"source_id": source_id}).first()
+    if row is None:
+        made = state(s, source_id)
+        return Validators(made.etag, made.last_modified, made.body_hash, made.interval_seconds)
+    return Validators(row[0], row[1], row[2], row[3])
+
+
+_SUCCESS_COLUMNS = (
+    "body_hash",
+    "interval_seconds",
+    "last_poll_at",
+    "last_success_at",
+    "consecutive_errors",
+    "next_poll_at",
+)
+
+
+def _success_statement(columns: tuple[str, ...]) -> Any:
+    values: dict[str, Any] = {name: bindparam(f"v_{name}", type_=_STATE.c[name].type) for name in columns}
+    return (
+        update(_STATE)
+        .where(_STATE.c.source_id == bindparam("v_source_id"))
+        .values(items_seen=_STATE.c.items_seen + bindparam("v_added"), **values)
+    )
+
+
+#: Built once (every poll runs one): with and without new conditional-GET validators.
+_SUCCESS = {
+    False: _success_statement(_SUCCESS_COLUMNS),
+    True: _success_statement((*_SUCCESS_COLUMNS, "etag", "last_modified")),
+}
+
+
+def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
+    """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
+    ``items_seen`` added in SQL so that nothing is read first."""
+    params = {f"v_{name}": value for name, value in values.items()}
+    s.connection().execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:

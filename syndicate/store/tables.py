@@ -146,6 +146,8 @@ class FeedScopeRow(Base):
     scope: Mapped[str] = mapped_column(String(300), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the version last announced to the WebSub hub (a ping is owed while it is below ``version``)
+    announced_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FeedDocumentRow(Base):
@@ -282,6 +284,63 @@ class FingerprintBandRow(Base):
     __tablename__ = "fingerprint_bands"
     band: Mapped[str] = mapped_column(String(8), primary_key=True)
     release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+
+
+class PartnerRow(Base):
+    """An outlet that receives signed pushes. ``secret`` (whsec_…) is needed to sign, so it is stored; it is shown
+    once at creation and never logged or returned again. Empty filter lists mean "everything"."""
+
+    __tablename__ = "partners"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    agencies: Mapped[list[Any]] = mapped_column(default=list)
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    commercial: Mapped[bool] = mapped_column(Boolean, default=False)
+    ninjs_version: Mapped[str] = mapped_column(String(8), default="3")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryRow(Base):
+    """One message to one partner (a release version's published/updated/retracted event) and its state:
+    pending (due at ``next_attempt_at``) → delivered, or dead once the retry schedule is spent; refused when the
+    licence gate forbids it. ``webhook_id`` is the Standard Webhooks message id, stable across retries."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+    #: set when the sweep hands the message to a send task; only the task holding it may send (no duplicates)
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (UniqueConstraint("partner_id", "webhook_id"),)
+
+
+class DeliveryAttemptRow(Base):
+    """The delivery log: every attempt with its answer and latency."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SummaryRow(Base):

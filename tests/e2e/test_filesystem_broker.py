@@ -57,3 +57,11 @@ def test_tasks_are_acked_late_and_rejected_when_the_worker_dies() -> None:
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_the_filesystem_broker_keeps_everything_under_the_data_folder(fs_worker: Proc) -> None:
+    from tests.conftest import ROOT
+
+    control = get_settings().data_dir / "broker" / "control"
+    assert any(control.glob("*.exchange")), "exchange tables belong under the data folder"
+    assert not (ROOT / "control").exists(), "nothing may be written into the working folder"

@@ -33,7 +33,12 @@ def test_submission_reaches_the_rss_feeds(api_server: str, worker: object, agenc
     release_id = answer.json()["id"]
     assert answer.json()["status"] == "received"
 
-    wait_for(lambda: _status(api_server, release_id, key) == "published", 30, what="published")
+    try:
+        wait_for(lambda: _status(api_server, release_id, key) == "published", 60, what="published")
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}; status {_status(api_server, release_id, key)}\n{worker.output()[-5000:]}"
+        ) from None  # type: ignore[attr-defined]
     seconds = time.monotonic() - started
 
     for path in ("/feeds/ko/rss.xml", "/feeds/ko/agencies/incheon/rss.xml", "/feeds/ko/categories/economy/rss.xml"):

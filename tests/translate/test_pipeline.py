@@ -174,3 +174,30 @@ def test_pending_retries_back_off(configured: LoopbackServer) -> None:
     attempts, second = state()
     assert attempts == 2
     assert second > first + timedelta(seconds=60)  # type: ignore[operator]
+
+
+def test_the_summary_is_translated_into_every_target_language(configured: LoopbackServer) -> None:
+    from syndicate.store import summaries as summary_store
+
+    release_id = submit()
+    run(release_id)
+    with session() as s:
+        summaries = {row.language: row for row in summary_store.for_release(s, release_id)}
+    assert set(summaries) == {"ko", "en", "ja"}
+    assert summaries["ko"].method == "extractive"
+    assert summaries["en"].method == summaries["ja"].method == "translated"
+    assert len(summaries["en"].sentences) == len(summaries["ko"].sentences)
+    # The glossary holds in the summary too: the official English name, exactly.
+    assert any("Incheon Metropolitan City" in sentence for sentence in summaries["en"].sentences)
+    # And the English feed's description is the English summary.
+    assert "Incheon Metropolitan City" in feed("en").entries[0].summary
+
+
+def test_a_licence_without_derivatives_has_no_summary_in_any_language(configured: LoopbackServer) -> None:
+    from syndicate.store import summaries as summary_store
+
+    release_id = submit(licence="KOGL-4")
+    run(release_id)
+    with session() as s:
+        assert summary_store.for_release(s, release_id) == []
+    assert "licence_refused" in stages(release_id)

@@ -34,6 +34,8 @@ def enqueue(steps: list[pipeline.Next]) -> None:
     for nxt in steps:
         if nxt.step == "render":
             _render_soon()
+        elif nxt.step == "deliver":
+            app.send_task("syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
         else:
             app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
 
@@ -66,7 +68,10 @@ def render(scopes: list[str] | None = None) -> int:
     if client is not None:
         # Cleared before rendering: a change committed from here on queues one more render.
         client.delete(RENDER_PENDING)
-    return pipeline.render(scopes)
+    written = pipeline.render(scopes)
+    if pipeline.announces():
+        app.send_task("syndicate.deliver.websub")
+    return written
 
 
 @app.task(name="syndicate.pipeline.release_embargoes", **RETRY_KW)

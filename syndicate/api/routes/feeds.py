@@ -1,14 +1,30 @@
-"""The list of every feed (OPML). The feeds themselves are served by syndicate.api.feedserve."""
+"""The list of every feed (OPML) and the feed directory page. The feeds themselves are served by
+syndicate.api.feedserve."""
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
 from syndicate import syndication
+from syndicate.config import get_settings
 
 router = APIRouter(tags=["feeds"])
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent.parent / "web" / "templates"))
+
+
+@router.get("/feeds", response_class=HTMLResponse)
+def directory(request: Request) -> Response:
+    """The feed directory: every scope with its RSS, Atom and JSON Feed links."""
+    scopes: dict[str, list[tuple[str, str]]] = {}
+    for scope, fmt, url in syndication.feed_directory():
+        scopes.setdefault(scope, []).append((fmt, url))
+    context = {"scopes": list(scopes.items()), "hub": get_settings().websub_hub}
+    return TEMPLATES.TemplateResponse(request, "feeds.html", context)
 
 
 @router.get("/feeds.opml")

@@ -1,0 +1,62 @@
+"""A poll's items are recorded together (one INSERT per table) but decided one after another: what an earlier
+item of the same feed created counts for the later ones, exactly as when each item was written on its own."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from syndicate import pipeline
+from syndicate.model import RawRelease
+from syndicate.store import places
+from syndicate.store import releases as release_store
+from syndicate.store.db import session
+from syndicate.store.tables import FingerprintBandRow, ReleaseRow
+
+TEXT = (
+    "시는 올해 청년 일자리 1만 개를 만든다고 밝혔다. 청년 고용 장려금과 창업 공간을 함께 지원하고, 구직 청년에게 "
+    "면접 정장을 빌려주는 사업도 이어간다. 시는 기업 100곳과 협약을 맺어 채용 연계도 넓힐 계획이다."
+)
+OTHER = (
+    "군은 내년 1월부터 농어촌 버스 노선을 개편한다고 18일 밝혔다. 주민 의견을 반영해 배차 간격을 줄이고, "
+    "읍면 소재지와 병원을 잇는 순환 노선을 새로 만든다."
+)
+
+
+def _raw(guid: str, title: str, body: str) -> RawRelease:
+    return RawRelease(guid=guid, url=f"https://www.example.go.kr/p/{guid}", title=title, body=f"<p>{body}</p>")
+
+
+def _count(table: type) -> int:
+    with session() as s:
+        return int(s.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_one_identity_twice_in_a_feed_is_a_release_and_its_correction(database: str) -> None:
+    steps = pipeline.ingest("src", [_raw("a", "제목", TEXT), _raw("a", "제목 (수정)", TEXT)])
+    assert [(s.step, s.version) for s in steps] == [("normalize", 1), ("normalize", 2)]
+    assert steps[0].release_id == steps[1].release_id
+    with session() as s:
+        assert [v.version for v in release_store.versions(s, steps[0].release_id)] == [1, 2]
+        assert len(places.of_release(s, steps[0].release_id)) == 1
+
+
+def test_a_near_duplicate_later_in_the_same_feed_is_a_second_place(database: str) -> None:
+    steps = pipeline.ingest(
+        "src",
+        [_raw("a", "청년 일자리", TEXT), _raw("b", "다른 글", OTHER), _raw("c", "청년 일자리", TEXT + " (재게시)")],
+    )
+    assert len(steps) == 2 and _count(ReleaseRow) == 2
+    first = steps[0].release_id
+    with session() as s:
+        assert [p.identity for p in places.of_release(s, first)] == ["guid:src:a", "guid:src:c"]
+        assert [e.stage for e in release_store.events(s, first)] == ["received", "seen_elsewhere"]
+    # 28 band keys per release with a fingerprint, written in one go
+    assert _count(FingerprintBandRow) == 2 * 28
+
+
+def test_the_next_poll_sees_what_the_batch_wrote(database: str) -> None:
+    first = pipeline.ingest("src", [_raw("a", "청년 일자리", TEXT)])
+    again = pipeline.ingest("src", [_raw("a", "청년 일자리", TEXT), _raw("z", "청년 일자리", TEXT)])
+    assert len(first) == 1 and again == []  # the same item, and the same text under a new identity
+    with session() as s:
+        assert len(places.of_release(s, first[0].release_id)) == 2

@@ -1,0 +1,75 @@
+"""Bilingual feeds and partner pushes with real translations (the translate stage through a loopback
+LibreTranslate), in-process: ko+en items carry the original beside the translation; partners get their language."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import feedparser
+import pytest
+
+from syndicate import delivery, syndication
+from syndicate import partners as partners_module
+from syndicate.config import get_settings
+from syndicate.store import deliveries as store
+from syndicate.store.db import session
+from tests.publish import flow
+from tests.publish.schemas import errors, jsonfeed_validator, ninjs_validator
+from tests.translate.loopback import LoopbackServer
+
+
+@pytest.fixture
+def translating(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    server = LoopbackServer().start()
+    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en")
+    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
+    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", server.url)
+    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
+    get_settings.cache_clear()
+    yield server
+    server.stop()
+
+
+def test_bilingual_feeds_carry_original_and_translation(translating: LoopbackServer, client: Any) -> None:
+    release_id, _ = flow.publish()
+    from syndicate.store import releases
+
+    with session() as s:
+        assert syndication.languages_of(releases.get(s, release_id)) == ["ko", "en"]
+    for filename in ("rss.xml", "atom.xml"):
+        parsed = feedparser.parse(client.get(f"/feeds/ko+en/{filename}").content)
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        (entry,) = parsed.entries
+        content = entry.content[0].value
+        assert entry.title.startswith("en:")  # the loopback provider's deterministic translation
+        assert "인천시, 청년 일자리 1만 개 만든다" in content and "Machine translation" in content
+        assert 'lang="ko"' in content and 'lang="en"' in content
+        hreflang = {link.hreflang: link.href for link in entry.links if link.get("hreflang")}
+        assert hreflang["ko"] == f"http://testserver/releases/{release_id}"
+        assert hreflang["en"] == f"http://testserver/releases/{release_id}?lang=en"
+    feed = client.get("/feeds/ko+en/feed.json").json()
+    assert errors(jsonfeed_validator(), feed) == []
+    assert feed["language"] == "en" and feed["items"][0]["_syndicate"]["original"]["language"] == "ko"
+    assert feed["items"][0]["_syndicate"]["machine_translation_label"].startswith("Machine translation")
+    english = feedparser.parse(client.get("/feeds/en/rss.xml").content)
+    assert [e.title for e in english.entries] == [entry.title]
+
+
+def test_partner_gets_its_language_with_the_label(translating: LoopbackServer) -> None:
+    partner_id, _ = partners_module.add_partner(name="kyodo", url="http://127.0.0.1:9/k", languages=["en"])
+    release_id, _ = flow.publish()
+    with session() as s:
+        (row,) = store.of_release(s, release_id)
+        from syndicate.store import partners as partner_store
+        from syndicate.store import releases
+
+        release = releases.get(s, release_id)
+        data = delivery.release_ninjs(
+            release, releases.version(s, release_id, 1), partner_store.get(s, partner_id), status="published"
+        )
+    assert row.partner_id == partner_id
+    assert data["language"] == "en" and str(data["edNote"]).startswith("Machine translation")
+    assert "associations" not in data or all(a.get("rel") != "translation" for a in data["associations"])  # type: ignore[union-attr]
+    assert errors(ninjs_validator("3"), json.loads(json.dumps(data))) == []
