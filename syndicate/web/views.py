@@ -1,9 +1,7 @@
 """What the portal's pages show, as small functions over the store.
 
-Pages call only these, so the parts other branches build plug in here and nowhere else. Each ``MERGE(issue N)``
-function answers "none yet" today and is filled in when that issue's store module lands:
-
-- deliveries, partners, replay  issue 7   ``deliveries()``, ``partners()``, ``replay()``
+Pages call only these, so what the stages store (translations, summaries, deliveries, source health) reaches
+the pages through one module.
 """
 
 from __future__ import annotations
@@ -20,11 +18,12 @@ from syndicate import catalog, syndication
 from syndicate.config import get_settings
 from syndicate.credit import allowed
 from syndicate.credit.licence import ACTIONS
-from syndicate.errors import NotFound
 from syndicate.model import Agency, Release, Summary, Translation
 from syndicate.publish import items
 from syndicate.registry import get_registry
 from syndicate.store import browse, releases
+from syndicate.store import deliveries as delivery_store
+from syndicate.store import partners as partner_store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
@@ -172,8 +171,12 @@ def summaries(s: Session, row: ReleaseRow, version: int) -> list[Summary]:
 
 
 def deliveries(s: Session, row: ReleaseRow) -> list[Delivery]:
-    """MERGE(issue 7): the pushes of this release to partners."""
-    return []
+    """The pushes of this release to partners."""
+    names = {p.id: p.name for p in partner_store.all_partners(s)}
+    return [
+        Delivery(names.get(d.partner_id, d.partner_id), d.status, d.delivered_at or d.next_attempt_at, d.attempts)
+        for d in delivery_store.of_release(s, row.id)
+    ]
 
 
 def delivered_count(items: list[Delivery]) -> int:
@@ -205,14 +208,17 @@ def source_health(s: Session) -> list[SourceHealth]:
     return sorted(out, key=lambda h: (h.consecutive_errors == 0, h.id))
 
 
-def partners(s: Session) -> list[Partner]:
-    """MERGE(issue 7): partners with their recent delivery log and dead-letter count."""
-    return []
-
-
-def replay(partner_id: str) -> int:
-    """MERGE(issue 7): re-send a partner's dead letters; returns how many were queued."""
-    raise NotFound(f"no partner {partner_id!r}")
+def partners(s: Session, log_size: int = 20) -> list[Partner]:
+    """Partners with their recent delivery log and dead-letter count."""
+    counts = delivery_store.counts_by_partner(s)
+    out = []
+    for p in partner_store.all_partners(s):
+        log = [
+            Delivery(p.name, d.status, d.delivered_at or d.next_attempt_at, d.attempts)
+            for d in delivery_store.for_partner(s, p.id, limit=log_size)
+        ]
+        out.append(Partner(p.id, p.name, p.url, log, counts.get(p.id, {}).get(delivery_store.DEAD, 0)))
+    return out
 
 
 # --- the public archive ------------------------------------------------------------------------------------

@@ -321,3 +321,29 @@ def test_the_summary_shows_on_the_release_page(incheon: Any) -> None:
     page = incheon.get(f"/my/releases/{release_id}").text
     assert 'id="no-summary"' not in page
     assert re.search(r'<div lang="ko"><h3>ko</h3><ul><li>[^<]+</li>', page)
+
+
+def test_partners_and_deliveries_show_for_operators_and_owners(
+    client: Any, make_user: Callable[..., Any], incheon: Any
+) -> None:
+    from syndicate.store import partners as partner_store
+    from syndicate.store.db import session
+
+    with session() as s:
+        partner = partner_store.create(s, name="연합 테스트", url="http://127.0.0.1:9/hook", secret="whsec_" + "a" * 32)
+        partner_id = partner.id
+    release_id = _release_id(_submit(incheon, {"title": "전송될 보도자료", "body": "본문."}))
+    _publish(release_id)
+    page = incheon.get(f"/my/releases/{release_id}").text
+    assert 'id="no-deliveries"' not in page and "연합 테스트" in page
+
+    token = csrf_of(page)
+    incheon.post("/logout", data={"csrf_token": token})
+    make_user("seoul", "ops@seoul.go.kr", admin=True)
+    sign_in(client, "ops@seoul.go.kr")
+    partners_page = client.get("/admin/partners?lang=en").text
+    assert "연합 테스트" in partners_page and "Dead letters: 0" in partners_page
+    token = csrf_of(partners_page)
+    answer = client.post(f"/admin/partners/{partner_id}/replay", data={"csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert client.post("/admin/partners/pt_nope/replay", data={"csrf_token": token}).status_code == 404

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from syndicate import catalog
+from syndicate import partners as partner_ops
 from syndicate.api import dispatch
 from syndicate.errors import Conflict, InputError, NotFound
 from syndicate.registry import get_registry
@@ -52,7 +53,9 @@ def partners(request: Request, user: AdminUser) -> Response:
 
 @router.post("/partners/{partner_id}/replay", dependencies=[Csrf])
 def replay(partner_id: str, user: AdminUser) -> Response:
-    views.replay(partner_id)
+    """Send the partner's messages again, dead letters included (same webhook ids, so receivers drop copies)."""
+    partner_ops.replay(partner_id, None)
+    dispatch.enqueue_due()
     return RedirectResponse("/admin/partners?done=1", status_code=303)
 
 
