@@ -1,0 +1,140 @@
+"""Partner fan-out: signed ninjs pushes to 100 loopback partners through the real delivery path (Celery tasks on
+the embedded Redis, 2 worker processes, delivery rows in SQLite), against a bare async httpx POST loop sending
+the same number of bodies of the same size to the same receiver, measured in the same run.
+
+    python bench/fanout.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import Result, free_port, process, service_env, wait_http
+from syndicate.embedded import EmbeddedRedis
+
+PARTNERS = 100
+
+
+async def _bare(url: str, bodies: int, body: bytes, concurrency: int = 32) -> float:
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+
+        async def one(i: int) -> None:
+            async with sem:
+                answer = await client.post(
+                    f"{url}/p{i % PARTNERS}", content=body, headers={"content-type": "application/json"}
+                )
+                answer.raise_for_status()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(bodies)))
+        return bodies / (time.perf_counter() - start)
+
+
+def _ours(env: dict[str, str], tmp: Path, url: str, releases: int) -> tuple[float, int]:
+    os.environ.update(env)
+    from sqlalchemy import func, select
+
+    from syndicate import pipeline
+    from syndicate.config import get_settings
+    from syndicate.model import RawRelease
+    from syndicate.store import partners
+    from syndicate.store.db import session
+    from syndicate.store.migrate import upgrade_and_sync
+    from syndicate.store.tables import DeliveryRow
+    from workers.celery_app import reconfigure
+    from workers.tasks.pipeline import enqueue
+
+    get_settings.cache_clear()
+    reconfigure()
+    upgrade_and_sync()
+    with session() as s:
+        for i in range(PARTNERS):
+            partners.create(s, name=f"partner-{i}", url=f"{url}/p{i}", secret="whsec_YmVuY2htYXJrLXNlY3JldA==")
+    log = tmp / "worker.log"
+    with process([sys.executable, "-m", "syndicate", "worker", "--concurrency", "2"], env, log):
+        deadline = time.monotonic() + 60
+        while "ready." not in (log.read_text(errors="replace") if log.exists() else ""):
+            if time.monotonic() > deadline:
+                raise SystemExit("worker did not start")
+            time.sleep(0.1)
+        follow = []
+        for i in range(releases):
+            raw = RawRelease(title=f"배포 측정 {i}", body="첫 문단입니다.\n\n둘째 문단입니다.")
+            release_id, _, _ = pipeline.submit(agency_id="incheon", raw=raw)
+            for step in pipeline.STEPS:
+                follow = pipeline.run_step(step, release_id, 1)
+            enqueue([n for n in follow if n.step == "deliver"])  # started together, like a burst of releases
+        start = time.perf_counter()
+        total = releases * PARTNERS
+        while True:
+            with session() as s:
+                done = s.scalar(select(func.count()).where(DeliveryRow.status == "delivered")) or 0
+            if done >= total:
+                break
+            if time.perf_counter() - start > 600:
+                raise SystemExit(f"only {done} of {total} deliveries after 600 s")
+            time.sleep(0.05)
+        return total / (time.perf_counter() - start), total
+
+
+def run(quick: bool = False) -> list[Result]:
+    releases = 2 if quick else 10
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        redis = EmbeddedRedis(tmp / "redis")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = service_env(
+            tmp / "data", SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_ALLOW_HOSTS="127.0.0.1", SYNDICATE_LANGUAGES=""
+        )
+        try:
+            receiver = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.receiver:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ]
+            with process(receiver, env):
+                wait_http(f"{url}/")
+                ours, total = _ours(env, tmp, url, releases)
+                body = b'{"type":"release.published","timestamp":"2026-11-25T00:00:00Z","data":' + b"x" * 3000 + b"}"
+                bare = asyncio.run(_bare(url, total, body))
+        finally:
+            redis.stop()
+    ratio = ours / bare
+    return [
+        Result(
+            "partner_fanout",
+            {"deliveries_s": round(ours, 1), "bare_httpx_s": round(bare, 1), "deliveries": total, "partners": PARTNERS},
+            "bare async httpx POST loop to the same receivers",
+            round(ratio, 3),
+            ">= 0.5",
+            ratio >= 0.5,
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    for result in run(args.quick):
+        result.show()
+
+
+if __name__ == "__main__":
+    main()
