@@ -24,8 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="Agency API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="People's portal accounts (API keys are for machines).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 sources_app = typer.Typer(help="Sources: the feeds and boards syndicate polls.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 licence_app = typer.Typer(help="Licences: an operator's override for one release.", no_args_is_help=True)
@@ -190,6 +192,39 @@ def keys_revoke(prefix: str, data_dir: DataDir = None) -> None:
     with session() as s:
         count = keys.revoke_key(s, prefix)
     err.print(f"revoked {count} key(s)")
+
+
+# --- users ----------------------------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+@clean_errors
+def users_create(
+    agency: Annotated[str, typer.Option(help="Agency id from feeds/agencies.toml.")],
+    email: Annotated[str, typer.Option(help="Sign-in email (unique).")],
+    password: Annotated[str, typer.Option(help="Password, at least 8 characters; stored as an argon2 hash.")],
+    admin: Annotated[bool, typer.Option("--admin", help="May use the operators' pages.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a portal account for a person at one agency; they sign in at /login."""
+    from syndicate.store.migrate import upgrade_and_sync
+    from syndicate.web.accounts import create_user
+
+    _use_data_dir(data_dir)
+    upgrade_and_sync()
+    user = create_user(agency_id=agency, email=email, password=password, is_admin=admin)
+    err.print(f"created {user.email} for {user.agency_id}" + (" (admin)" if user.is_admin else ""))
+
+
+@users_app.command("list")
+@clean_errors
+def users_list(data_dir: DataDir = None) -> None:
+    """List portal accounts."""
+    from syndicate.web.accounts import all_users
+
+    _use_data_dir(data_dir)
+    for user in all_users():
+        typer.echo(f"{user.email}\t{user.agency_id}" + ("\tadmin" if user.is_admin else ""))
 
 
 # --- sources and polling ----------------------------------------------------------------------------------------

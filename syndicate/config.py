@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     access_log: bool = False
     #: Items per feed document.
     feed_items: int = 50
+    #: Largest attachment the portal accepts, in bytes (per file).
+    attachment_max_bytes: int = 20 * 1024 * 1024
     #: A release version that has not moved for this long has its next step enqueued again (a lost task, a
     #: killed worker, a broker that was down when the step finished). Steps are idempotent, so this is safe.
     stall_seconds: int = 60

@@ -60,12 +60,15 @@ def submit(
     category: str | None = None,
     embargo_until: datetime | None = None,
     licence_id: str | None = None,
+    release_id: str | None = None,
 ) -> tuple[str, str, list[Next]]:
-    """Store a comms team's submission; returns (release id, status, steps to enqueue)."""
+    """Store a comms team's submission; returns (release id, status, steps to enqueue). ``release_id`` lets a
+    caller that stored files for the release first (the portal's attachments) choose the id."""
     with session() as s:
         _check_rate(s, agency_id)
         row = store.create(
             s,
+            release_id=release_id,
             raw=_raw_record(raw, licence_id),
             agency_id=agency_id,
             language=raw.language or "ko",

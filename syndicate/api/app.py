@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndicate import errors
 from syndicate.api.feedserve import FeedFastPath
-from syndicate.api.routes import credit_admin, feeds, health, partners, releases, sources, translations
+from syndicate.api.routes import (
+    credit_admin,
+    feeds,
+    health,
+    operators,
+    partners,
+    portal,
+    public,
+    releases,
+    sources,
+    translations,
+)
 
 log = logging.getLogger(__name__)
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+#: Paths answered with JSON errors; everything else is a portal page and gets an HTML error page.
+MACHINE_PATHS = ("/api/", "/feeds", "/healthz", "/metrics", "/docs", "/openapi.json", "/attachments/")
 
 #: The one map from our error tree to HTTP statuses (most specific class first).
 STATUS: list[tuple[type[errors.SyndicateError], int]] = [
@@ -50,6 +63,8 @@ async def _syndicate_error(request: Request, exc: Exception) -> Response:
         headers = {"Retry-After": str(int(exc.retry_after))}
     if code >= 500:
         log.error("request failed", extra={"path": request.url.path, "error": exc.code})
+    if not request.url.path.startswith(MACHINE_PATHS):
+        return _portal_error(request, exc, code)
     return JSONResponse({"error": exc.code, "message": exc.message}, status_code=code, headers=headers)
 
 
@@ -59,9 +74,34 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]} for err in exc.errors()
     ]
     names = ", ".join(f["field"] for f in fields)
+    if not request.url.path.startswith(MACHINE_PATHS):
+        return _portal_error(request, errors.InputError(f"invalid field(s): {names}"), 422)
     return JSONResponse(
         {"error": "invalid_input", "message": f"invalid field(s): {names}", "detail": fields}, status_code=422
     )
+
+
+def _portal_error(request: Request, exc: errors.SyndicateError, code: int) -> Response:
+    """People get a page, not JSON; a page that needs signing in sends them to the sign-in form."""
+    from urllib.parse import quote
+
+    from syndicate.web.pages import page
+    from syndicate.web.sessions import SignInRequired
+
+    if isinstance(exc, SignInRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return page(request, "error.html", {"code": code, "message": exc.message}, status_code=code)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method): a page for people, FastAPI's JSON for machines."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(MACHINE_PATHS) or exc.status_code < 400:
+        return await http_exception_handler(request, exc)
+    from syndicate.web.pages import page
+
+    return page(request, "error.html", {"code": exc.status_code, "message": str(exc.detail)}, exc.status_code)
 
 
 def create_app() -> FastAPI:
@@ -72,6 +112,7 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(errors.SyndicateError, _syndicate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(releases.router)
     app.include_router(translations.router)
     app.include_router(feeds.router)
@@ -81,15 +122,19 @@ def create_app() -> FastAPI:
     app.include_router(sources.router)
     app.include_router(credit_admin.router)
     app.include_router(partners.router)
-    templates = Jinja2Templates(directory=str(WEB / "templates"))
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> Response:
-        from syndicate import syndication
-
-        return templates.TemplateResponse(request, "home.html", {"feeds": syndication.all_feed_urls()[:40]})
-
+    _add_portal(app)
     return app
+
+
+def _add_portal(app: FastAPI) -> None:
+    from syndicate.web import sessions
+    from syndicate.web.pages import STATIC
+
+    sessions.install(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(public.router)
+    app.include_router(portal.router)
+    app.include_router(operators.router)
 
 
 def create_asgi() -> FeedFastPath:

@@ -181,6 +181,33 @@ class SourceStateRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class UserRow(Base):
+    """A person who signs in to the portal, scoped to one agency. Only the argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: sessions issued before this time are no longer accepted (set when the user signs out)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginFailureRow(Base):
+    """A failed sign-in, counted per email and client address to slow down password guessing."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_email_address_at", "email", "address", "at"),)
+
+
 class TranslationRow(Base):
     """A release in one other language: the machine's or a person's translation (``content`` is the JSON of
     model.Translation), or a pending one that every provider failed and the beat retries."""

@@ -1,0 +1,1 @@
+"""The web portal: templates, static files, sessions, languages and the view functions pages are built from."""
