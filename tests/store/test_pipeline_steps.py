@@ -107,7 +107,7 @@ def test_the_same_step_run_twice_at_once_happens_once(database: str) -> None:
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def publish(release_id: str = release_id) -> None:
+        def publish(release_id: str = release_id, barrier: threading.Barrier = barrier, errors: list = errors) -> None:
             barrier.wait()
             try:
                 pipeline.run_step("publish", release_id, 1)
