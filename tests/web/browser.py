@@ -28,12 +28,19 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
+    """The system's Chromium (Debian's package), else the one `playwright install chromium` downloaded."""
     for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if Path(candidate).exists():
             return candidate
     found = shutil.which("chromium")
-    assert found, "Chromium is not installed: run `apt-get install -y chromium` (Debian) before these tests"
-    return found
+    if found:
+        return found
+    with sync_playwright() as pw:
+        bundled = pw.chromium.executable_path
+    assert bundled and Path(bundled).exists(), (
+        "Chromium is not installed: `apt-get install -y chromium` (Debian) or `playwright install chromium`"
+    )
+    return bundled
 
 
 @contextmanager
