@@ -35,3 +35,9 @@ def test_compose_runs_every_part_with_healthchecks_and_order() -> None:
         assert env["SYNDICATE_BROKER_URL"].startswith("redis://")
     # Workers scale: no fixed container name or host port on them.
     assert "container_name" not in services["worker"] and "ports" not in services["worker"]
+
+
+def test_slow_outside_servers_have_their_own_workers() -> None:
+    services = _compose()["services"]
+    assert services["worker"]["command"][-2:] == ["--queues", "pipeline"]
+    assert services["worker-io"]["command"][-2:] == ["--queues", "poll,deliver"]
