@@ -72,7 +72,7 @@ def _feed(index: int, version: int, items: int, texts: list[str]) -> bytes:
 
 
 def _texts() -> list[str]:
-    corpus = json.loads((ROOT / "tests/fixtures/normalize/naju_releases.json").read_text(encoding="utf-8"))
+    corpus = json.loads((ROOT / "tests/fixtures/corpus/kr-naju-pressreleases-scraped.json").read_text(encoding="utf-8"))
     return [s for item in corpus for s in re.split(r"(?<=다\.)\s+", item["content"]) if len(s) > 30]
 
 

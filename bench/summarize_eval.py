@@ -42,7 +42,7 @@ from syndicate.summarize.base import Budget  # noqa: E402
 from syndicate.summarize.extractive import lead, summarize_sentences, trim_asides  # noqa: E402
 from syndicate.summarize.sentences import korean_tokens  # noqa: E402
 
-CORPUS = ROOT / "tests" / "fixtures" / "summarize" / "kr-naju-pressreleases-scraped.json"
+CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "kr-naju-pressreleases-scraped.json"
 # Byte-identical to ../shared/corpus/kr-gangjin-pressrelease-detail.html (KOGL-1) and
 # kr-damyang-pressrelease-detail.html (KOGL-4), as the ingest tests keep them.
 PAGES = [

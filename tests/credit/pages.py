@@ -16,6 +16,19 @@ from syndicate.model import RawRelease, Release
 from syndicate.normalize import normalize
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "credit"
+CORPUS = FIXTURES.parent / "corpus"
+_INGEST = FIXTURES.parent / "ingest"
+#: The corpus pages (byte-identical copies of ../shared/corpus) live once, among the ingest fixtures, under the
+#: edge case each pins; credit's expectations name them by their corpus name.
+PAGES = {
+    "kr-damyang-pressrelease-detail": _INGEST / "page_damyang_no_doctype_hwp.html",
+    "kr-gangjin-pressrelease-detail": _INGEST / "page_gangjin_board_detail.html",
+    "kr-gangjin-pressrelease-list": _INGEST / "board_gangjin_list.html",
+    "kr-korea-kr-pressrelease-list": _INGEST / "board_korea_kr_list.html",
+    "kr-seoul-news-detail": _INGEST / "page_seoul_wordpress_kogl4.html",
+    "kr-shinan-pressrelease": _INGEST / "page_shinan_table_layout.html",
+    "kr-wando-pressrelease-list": _INGEST / "board_wando_list_noisy.html",
+}
 MARKS = ("공공누리", "kogl", "kogl.or.kr", "출처표시", "상업적", "변경금지", "creativecommons.org")
 
 
@@ -53,7 +66,7 @@ def cases() -> list[Case]:
 
 
 def release_for(case: Case) -> Release:
-    html = (FIXTURES / f"{case.name}.html").read_text(encoding="utf-8")
+    html = PAGES[case.name].read_text(encoding="utf-8")
     root = lxml.html.fromstring(html)
     body = "".join(lxml.html.tostring(el, encoding="unicode") for sel in case.selectors for el in root.cssselect(sel))
     assert body, f"{case.name}: selectors {case.selectors} found nothing"

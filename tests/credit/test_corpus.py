@@ -11,7 +11,7 @@ from syndicate.credit.lines import split_paragraphs
 from syndicate.model import Release
 from syndicate.normalize.text import paragraphs_from_html, paragraphs_from_text
 from syndicate.registry import Registry, get_registry
-from tests.credit.pages import FIXTURES, Case, cases, release_for
+from tests.credit.pages import CORPUS, FIXTURES, PAGES, Case, cases, release_for
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_page_credit_and_licence(case: Case, registry: Registry) -> None:
 
 def test_all_seven_corpus_pages_are_covered() -> None:
     names = {c.name for c in cases()}
-    html = {p.name.removesuffix(".html") for p in FIXTURES.glob("*.html")} - {"kr-korea-kr-pressrelease-list"}
+    html = set(PAGES) - {"kr-korea-kr-pressrelease-list"}
     assert names == html
     licences = [c.expected["licence"] for c in cases()]
     assert licences.count("KOGL-4") == 3 and "KOGL-1" in licences
@@ -57,7 +57,7 @@ def test_korea_kr_list_items_credit_their_ministry_via_the_portal(registry: Regi
     """The policy portal's items: the ministry named on each item is the issuer, the portal is only `via`."""
     import lxml.html
 
-    root = lxml.html.fromstring((FIXTURES / "kr-korea-kr-pressrelease-list.html").read_text(encoding="utf-8"))
+    root = lxml.html.fromstring(PAGES["kr-korea-kr-pressrelease-list"].read_text(encoding="utf-8"))
     sources = [el.text_content().split()[-1] for el in root.xpath('//span[@class="source"]')]
     assert len(sources) == 20
     for ministry in sources:
@@ -70,7 +70,7 @@ def test_korea_kr_list_items_credit_their_ministry_via_the_portal(registry: Regi
 
 
 def test_korea_kr_scraped_titles_match_every_ministry(registry: Registry) -> None:
-    data = json.loads((FIXTURES / "kr-korea-kr-pressrelease-titles-scraped.json").read_text(encoding="utf-8"))
+    data = json.loads((CORPUS / "kr-korea-kr-pressrelease-titles-scraped.json").read_text(encoding="utf-8"))
     for article in data["articles"]:
         release = apply_credit(
             Release(title=f"[{article['source']}] {article['title']}"), registry, agency_id="korea-kr"
@@ -81,7 +81,7 @@ def test_korea_kr_scraped_titles_match_every_ministry(registry: Registry) -> Non
 
 
 def test_naju_photo_credits_leave_the_text(registry: Registry) -> None:
-    data = json.loads((FIXTURES / "kr-naju-pressreleases-scraped.json").read_text(encoding="utf-8"))
+    data = json.loads((CORPUS / "kr-naju-pressreleases-scraped.json").read_text(encoding="utf-8"))
     assert len(data) == 47
     for article in data:
         paragraphs = paragraphs_from_text(article["content"])
@@ -96,7 +96,7 @@ def test_naju_photo_credits_leave_the_text(registry: Registry) -> None:
 
 def test_naju_contact_in_the_text_is_kept_when_it_is_prose(registry: Registry) -> None:
     """ "…건강증진과(☎061-339-4850)로 문의하면 …" is a sentence for readers, not a contact block."""
-    data = json.loads((FIXTURES / "kr-naju-pressreleases-scraped.json").read_text(encoding="utf-8"))
+    data = json.loads((CORPUS / "kr-naju-pressreleases-scraped.json").read_text(encoding="utf-8"))
     article = next(a for a in data if "☎061-339-4850" in a["content"])
     kept, _ = split_paragraphs(paragraphs_from_text(article["content"]))
     assert "☎061-339-4850" in " ".join(kept)

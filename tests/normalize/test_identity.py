@@ -21,7 +21,9 @@ from syndicate.normalize.identity import (
 NAJU = [
     item["content"]
     for item in json.loads(
-        (Path(__file__).resolve().parent.parent / "fixtures" / "normalize" / "naju_releases.json").read_text("utf-8")
+        (
+            Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "kr-naju-pressreleases-scraped.json"
+        ).read_text("utf-8")
     )
 ]
 

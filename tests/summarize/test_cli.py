@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import FIXTURES, ROOT
 
-NAJU = FIXTURES / "summarize" / "kr-naju-pressreleases-scraped.json"
+NAJU = FIXTURES / "corpus" / "kr-naju-pressreleases-scraped.json"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

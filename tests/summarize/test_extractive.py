@@ -12,7 +12,7 @@ from syndicate.summarize import Budget, summarize_release
 from syndicate.summarize.extractive import lead, summarize_sentences, trim_asides
 from tests.conftest import FIXTURES
 
-NAJU = FIXTURES / "summarize" / "kr-naju-pressreleases-scraped.json"
+NAJU = FIXTURES / "corpus" / "kr-naju-pressreleases-scraped.json"
 EXPECTED = FIXTURES / "summarize" / "kr-naju-pressreleases.expected.json"
 
 

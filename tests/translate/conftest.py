@@ -9,7 +9,7 @@ import pytest
 from syndicate.model import Release
 from tests.translate.loopback import LoopbackServer
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "translate" / "kr-naju-pressreleases-scraped.json"
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "kr-naju-pressreleases-scraped.json"
 
 
 @pytest.fixture
