@@ -78,10 +78,10 @@ def test_issuers_named_in_the_corpus_are_present(registry: Registry) -> None:
 
     import lxml.html
 
-    fixtures = ROOT / "tests" / "fixtures" / "credit"
-    titles = json.loads((fixtures / "kr-korea-kr-pressrelease-titles-scraped.json").read_text(encoding="utf-8"))
+    fixtures = ROOT / "tests" / "fixtures"
+    titles = json.loads((fixtures / "corpus" / "kr-korea-kr-pressrelease-titles-scraped.json").read_text("utf-8"))
     names = {a["source"] for a in titles["articles"]}
-    page = lxml.html.fromstring((fixtures / "kr-korea-kr-pressrelease-list.html").read_text(encoding="utf-8"))
+    page = lxml.html.fromstring((fixtures / "ingest" / "board_korea_kr_list.html").read_text(encoding="utf-8"))
     names |= {el.text_content().split()[-1] for el in page.xpath('//span[@class="source"]')}
     names |= {"서울특별시", "강진군", "담양군", "신안군", "완도군", "나주시", "인천시", "대구광역시", "광주시"}
     missing = {n for n in names if registry.match_agency(n) is None}
