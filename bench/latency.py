@@ -10,7 +10,6 @@ feed until each appears. Prints every figure, the median and p95.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -23,15 +22,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, service_env  # noqa: E402
 from syndicate.embedded import EmbeddedRedis  # noqa: E402
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> None:
@@ -42,10 +34,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         redis = EmbeddedRedis(data)
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
-        env.update(SYNDICATE_DATA_DIR=str(data), SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_BASE_URL=base)
+        env = service_env(data, SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_BASE_URL=base)
         run = [sys.executable, "-m", "syndicate"]
         subprocess.run([*run, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
         key = subprocess.run(
