@@ -447,6 +447,12 @@ def warm_up() -> None:
     warm_up_summarizer()
 
 
+def preload() -> None:
+    """Load slow models now and wait (a worker's parent calls this before forking its pool, so that the pool
+    processes share the pages)."""
+    warm_up_summarizer().join()
+
+
 def settings_languages() -> list[str]:
     return list(get_settings().languages)
 
