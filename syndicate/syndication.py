@@ -254,6 +254,10 @@ def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: dat
     return body
 
 
+#: Redis channel on which the render task announces new renderings, so API processes serve them at once.
+FEEDS_CHANGED = "syndicate:feeds-changed"
+
+
 def render_stale(scope_keys: Iterable[str] | None = None) -> int:
     written = 0
     with session() as s:
