@@ -27,7 +27,7 @@ from tests.translate.loopback import LoopbackServer
 
 LANGUAGES = ["en", "ja", "vi"]
 LATENCY = 0.2
-ROUNDS = 2
+ROUNDS = 1
 
 #: Every release differs in every paragraph ({i}), so that the translation memory saves no call.
 BODY = (
