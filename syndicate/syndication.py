@@ -19,6 +19,7 @@ from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState, Translation
 from syndicate.publish.atom import render_atom
+from syndicate.publish.fragments import Fragment, FragmentCache, direct, item_key
 from syndicate.publish.items import FeedItem, FeedMeta
 from syndicate.publish.jsonfeed import render_jsonfeed
 from syndicate.publish.rss import render_rss
@@ -41,7 +42,7 @@ class Format:
     name: str
     filename: str
     media_type: str
-    render: Callable[[FeedMeta, list[FeedItem]], bytes]
+    render: Callable[[FeedMeta, list[FeedItem], Fragment], bytes]
 
 
 FORMATS: dict[str, Format] = {
@@ -126,9 +127,12 @@ def item_for(
     summary: SummaryRow | None = None,
     known: RenderPass | None = None,
 ) -> FeedItem | None:
-    if ver.content is None:
+    if known is not None:
+        release = known.release(ver)
+    else:
+        release = Release.model_validate(ver.content) if ver.content is not None else None
+    if release is None:
         return None
-    release = known.release(ver) if known is not None else Release.model_validate(ver.content)
     if language != release.language:
         translation = known.translation(row.id, language) if known is not None else _shown_translation(row, language)
         if translation is None:
@@ -214,6 +218,10 @@ def meta_for(scope: Scope, updated_at: datetime, filename: str = "rss.xml") -> F
     )
 
 
+#: Serialized items of this process's renderings (see publish/fragments.py).
+FRAGMENTS = FragmentCache()
+
+
 class RenderPass:
     """What one rendering pass (one session) has loaded: a release shows in up to a dozen scopes, each in three
     formats, so its content is parsed, its translations fetched and each of its items built once per pass, not
@@ -221,15 +229,31 @@ class RenderPass:
 
     def __init__(self, s: Session) -> None:
         self.s = s
-        self._releases: dict[tuple[str, int], Release] = {}
+        self._releases: dict[tuple[str, int], Release | None] = {}
         self._translations: dict[str, dict[str, Translation]] = {}
         self._items: dict[tuple[str, int, str, str | None], FeedItem | None] = {}
+        #: id(item) → its hash; the items are alive for the whole pass (self._items holds them).
+        self._keys: dict[int, bytes] = {}
 
-    def release(self, ver: ReleaseVersionRow) -> Release:
+    def fragment(self, kind: str, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
+        key = self._keys.get(id(item))
+        if key is None:
+            key = self._keys[id(item)] = item_key(item)
+        return FRAGMENTS.get(kind, key, item, serialize)
+
+    def release(self, ver: ReleaseVersionRow) -> Release | None:
         key = (ver.release_id, ver.version)
         if key not in self._releases:
-            self._releases[key] = Release.model_validate(ver.content)
+            self.load_content([key])
         return self._releases[key]
+
+    def load_content(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Parse the content of these versions (those not parsed yet), fetched in one query."""
+        missing = [k for k in keys if k not in self._releases]
+        for key, content in store.versions_content(self.s, missing).items():
+            self._releases[key] = Release.model_validate(content) if content is not None else None
+        for key in missing:
+            self._releases.setdefault(key, None)
 
     def load(self, release_ids: Iterable[str]) -> None:
         """Fetch the shown translations of these releases in one query (those not fetched yet)."""
@@ -268,9 +292,12 @@ class RenderPass:
 
 def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
     known = known or RenderPass(s)
-    rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
+    rows = store.published(
+        s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items, content=False
+    )
     ids = [row.id for row, _ in rows]
     known.load(ids)
+    known.load_content((ver.release_id, ver.version) for _, ver in rows)
     summaries = summary_store.for_releases(s, ids, scope.language)
     originals = summary_store.for_releases(s, ids, scope.source_language) if scope.source_language else {}
     items = []
@@ -306,9 +333,17 @@ def _bilingual_item(
 # --- rendering and serving ---------------------------------------------------------------------------------
 
 
-def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: datetime, items: list[FeedItem]) -> bytes:
+def _render(
+    s: Session,
+    scope: Scope,
+    fmt: Format,
+    version: int,
+    changed_at: datetime,
+    items: list[FeedItem],
+    fragment: Fragment = direct,
+) -> bytes:
     meta = meta_for(scope, changed_at, fmt.filename)
-    body = fmt.render(meta, items)
+    body = fmt.render(meta, items, fragment)
     feed_store.save_document(s, scope.key, fmt.name, version, body, changed_at)
     return body
 
@@ -332,7 +367,7 @@ def render_stale(scope_keys: Iterable[str] | None = None) -> int:
             scope = Scope.parse(row.scope)
             items = items_for(s, scope, known)  # once for all three formats
             for fmt in stale:
-                _render(s, scope, fmt, row.version, row.changed_at, items)
+                _render(s, scope, fmt, row.version, row.changed_at, items, known.fragment)
                 written += 1
     return written
 
@@ -355,7 +390,8 @@ def get_document(scope_key: str, filename: str) -> Document:
         current = feed_store.scope_version(s, scope.key) or (0, EPOCH)
         doc = feed_store.document(s, scope.key, fmt.name)
         if doc is None or doc.rendered_version < current[0]:
-            _render(s, scope, fmt, current[0], current[1], items_for(s, scope))
+            known = RenderPass(s)
+            _render(s, scope, fmt, current[0], current[1], items_for(s, scope, known), known.fragment)
             doc = feed_store.document(s, scope.key, fmt.name)
         assert doc is not None
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)

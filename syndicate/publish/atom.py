@@ -8,11 +8,13 @@ from datetime import datetime
 from lxml import etree
 
 from syndicate.publish.content import creator, item_html, item_summary, rights, source_name, source_url
+from syndicate.publish.fragments import Fragment, direct, strip_declarations
 from syndicate.publish.items import FeedItem, FeedMeta
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/atom+xml"
+_DECLARATIONS = b' xmlns="%s"' % ATOM.encode()
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None) -> etree._Element:
@@ -26,7 +28,7 @@ def _date(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def render_atom(meta: FeedMeta, items: list[FeedItem]) -> bytes:
+def render_atom(meta: FeedMeta, items: list[FeedItem], fragment: Fragment = direct) -> bytes:
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     feed.set(XML_LANG, meta.language.split("+")[-1])
     # The self URL is stable per scope and format, so it serves as the feed's permanent id.
@@ -42,9 +44,16 @@ def render_atom(meta: FeedMeta, items: list[FeedItem]) -> bytes:
     author = _sub(feed, "author")
     _sub(author, "name", "syndicate")
     _sub(feed, "generator", "syndicate")
-    for item in items:
-        _entry(feed, item)
-    return etree.tostring(feed, xml_declaration=True, encoding="utf-8")
+    document = etree.tostring(feed, xml_declaration=True, encoding="utf-8")
+    cut = document.rindex(b"</feed>")
+    return document[:cut] + b"".join(fragment("atom", item, entry_bytes) for item in items) + document[cut:]
+
+
+def entry_bytes(item: FeedItem) -> bytes:
+    """One <entry>, serialized as it reads inside the document."""
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    _entry(feed, item)
+    return strip_declarations(etree.tostring(feed[0], encoding="utf-8"), b"entry", _DECLARATIONS)
 
 
 def _entry(feed: etree._Element, item: FeedItem) -> None:

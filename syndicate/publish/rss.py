@@ -7,6 +7,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from syndicate.publish.content import item_html, item_summary
+from syndicate.publish.fragments import Fragment, direct, strip_declarations
 from syndicate.publish.items import FeedItem, FeedMeta, licence_name
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -15,6 +16,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 NSMAP = {"atom": ATOM, "dc": DC, "content": CONTENT}
+_DECLARATIONS = b"".join(b' xmlns:%s="%s"' % (prefix.encode(), uri.encode()) for prefix, uri in NSMAP.items())
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -24,7 +26,7 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return el
 
 
-def render_rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
+def render_rss(meta: FeedMeta, items: list[FeedItem], fragment: Fragment = direct) -> bytes:
     rss = etree.Element("rss", version="2.0", nsmap=NSMAP)
     channel = _sub(rss, "channel")
     _sub(channel, "title", meta.title)
@@ -36,9 +38,16 @@ def render_rss(meta: FeedMeta, items: list[FeedItem]) -> bytes:
     _sub(channel, f"{{{ATOM}}}link", href=meta.self_url, rel="self", type="application/rss+xml")
     if meta.hub:
         _sub(channel, f"{{{ATOM}}}link", href=meta.hub, rel="hub")
-    for item in items:
-        _item(channel, item)
-    return etree.tostring(rss, xml_declaration=True, encoding="utf-8")
+    document = etree.tostring(rss, xml_declaration=True, encoding="utf-8")
+    cut = document.rindex(b"</channel>")
+    return document[:cut] + b"".join(fragment("rss", item, item_bytes) for item in items) + document[cut:]
+
+
+def item_bytes(item: FeedItem) -> bytes:
+    """One <item>, serialized as it reads inside the document."""
+    channel = etree.SubElement(etree.Element("rss", nsmap=NSMAP), "channel")
+    _item(channel, item)
+    return strip_declarations(etree.tostring(channel[0], encoding="utf-8"), b"item", _DECLARATIONS)
 
 
 def _item(channel: etree._Element, item: FeedItem) -> None:

@@ -115,8 +115,10 @@ def published(
     agency_id: str | None = None,
     category: str | None = None,
     limit: int = 50,
+    content: bool = True,
 ) -> Sequence[tuple[ReleaseRow, ReleaseVersionRow]]:
-    """The newest published releases in a scope, each with the version feeds show."""
+    """The newest published releases in a scope, each with the version feeds show (``content=False``: without
+    loading the versions' content, for a caller that fetches it once for many scopes; see versions_content)."""
     stmt = (
         select(ReleaseRow, ReleaseVersionRow)
         .join(
@@ -130,11 +132,27 @@ def published(
         # Feeds need the processed content, not the submission as received (often the larger half).
         .options(defer(ReleaseVersionRow.raw))
     )
+    if not content:
+        stmt = stmt.options(defer(ReleaseVersionRow.content))
     if agency_id is not None:
         stmt = stmt.where(ReleaseRow.agency_id == agency_id)
     if category is not None:
         stmt = stmt.where(ReleaseRow.category == category)
     return [(r, v) for r, v in s.execute(stmt).all()]
+
+
+def versions_content(s: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any] | None]:
+    """The content of many (release id, version) pairs in one query."""
+    if not keys:
+        return {}
+    ids = sorted({release_id for release_id, _ in keys})
+    wanted = set(keys)
+    rows = s.execute(
+        select(ReleaseVersionRow.release_id, ReleaseVersionRow.version, ReleaseVersionRow.content).where(
+            ReleaseVersionRow.release_id.in_(ids)
+        )
+    ).all()
+    return {(r, v): c for r, v, c in rows if (r, v) in wanted}
 
 
 def due_embargoes(s: Session, now: datetime) -> Sequence[ReleaseRow]:
