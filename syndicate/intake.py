@@ -35,7 +35,7 @@ from syndicate.store.tables import ReleasePlaceRow, utcnow
 class _Batch:
     """New rows not yet written, and what they add to the near-duplicate index."""
 
-    index: dict[str, list[tuple[str, str | None]]]
+    index: dict[tuple[int, int], list[tuple[str, str]]]  # (quarter, value) → (release id, fingerprint)
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
@@ -51,12 +51,14 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
     identities = [identity or f"hash:{digest}" for digest, identity in keys]
     seen = places.by_identity(s, identities)
-    fingerprints = [
-        None if identity in seen else ident.fingerprint(ident.visible_text(raw))
-        for raw, identity in zip(raws, identities, strict=True)
-    ]
-    bands = {band for fp in fingerprints if fp for band in ident.bands(fp)}
-    batch = _Batch(places.by_band(s, bands) if bands else {})
+    unseen = [i for i, identity in enumerate(identities) if identity not in seen]
+    fingerprints: list[str | None] = [None] * len(raws)
+    for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
+        fingerprints[i] = fp
+    probes = {key for fp in fingerprints if fp for key in ident.probes(fp)}
+    batch = _Batch({})
+    for release_id, fp in places.by_quarters(s, probes) if probes else []:
+        _index(batch.index, release_id, fp)
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:
@@ -97,7 +99,6 @@ def _new(
         version = 1 if twin in batch.created else store.get(s, twin).version
         batch.rows.event(twin, version, "seen_elsewhere", detail)
         return None
-    band_keys = ident.bands(fingerprint) if fingerprint else []
     release_id = batch.rows.release(
         raw=_record(raw, digest),
         identity=identity,
@@ -106,11 +107,11 @@ def _new(
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
         fingerprint=fingerprint,
-        bands=band_keys,
+        quarters=ident.quarters(fingerprint) if fingerprint else None,
     )
     batch.created.add(release_id)
-    for band in band_keys:
-        batch.index.setdefault(band, []).append((release_id, fingerprint))
+    if fingerprint:
+        _index(batch.index, release_id, fingerprint)
     _place(batch, release_id, identity, raw, digest)
     return release_id, 1
 
@@ -146,15 +147,23 @@ def _stored_place(s: Session, identity: str) -> ReleasePlaceRow:
     return place
 
 
-def _near_duplicate(index: dict[str, list[tuple[str, str | None]]], fingerprint: str | None) -> str | None:
-    """The first release (stored, or new in this batch) sharing a band with ``fingerprint`` and near it."""
+def _index(index: dict[tuple[int, int], list[tuple[str, str]]], release_id: str, fingerprint: str) -> None:
+    for key in enumerate(ident.quarters(fingerprint)):
+        index.setdefault(key, []).append((release_id, fingerprint))
+
+
+def _near_duplicate(index: dict[tuple[int, int], list[tuple[str, str]]], fingerprint: str | None) -> str | None:
+    """The nearest release (stored, or new in this batch; the first found of equals) within NEAR_BITS of
+    ``fingerprint``: every such release is indexed under one of its probe keys (normalize/identity.py)."""
     if fingerprint is None:
         return None
-    for band in ident.bands(fingerprint):
-        for release_id, other in index.get(band, ()):
-            if ident.near(fingerprint, other):
-                return release_id
-    return None
+    best: tuple[int, str] | None = None
+    for key in ident.probes(fingerprint):
+        for release_id, other in index.get(key, ()):
+            bits = ident.distance(fingerprint, other)
+            if bits <= ident.NEAR_BITS and (best is None or bits < best[0]):
+                best = (bits, release_id)
+    return best[1] if best else None
 
 
 def _record(raw: RawRelease, digest: str) -> dict[str, Any]:

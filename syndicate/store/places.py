@@ -1,14 +1,13 @@
-"""Where releases were seen (a source's item, an outlet's page) and their fingerprint bands."""
+"""Where releases were seen (a source's item, an outlet's page), and the near-duplicate candidates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
+from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
 
 
 def get(s: Session, identity: str) -> ReleasePlaceRow | None:
@@ -60,30 +59,34 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
     ).all()
 
 
-FINGERPRINT_BANDS = cast(Table, FingerprintBandRow.__table__)
-
-
-def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
-    # Core insert (one executemany), not 28 ORM objects: the band rows are write-only.
-    s.execute(insert(FINGERPRINT_BANDS), [{"band": band, "release_id": release_id} for band in set(bands)])
-
-
-#: Built once: an IN over a poll's few hundred bands as one expanding parameter, not hundreds of literals that
-#: SQLAlchemy would coerce and key for its cache on every call.
-_BY_BAND = (
-    select(FingerprintBandRow.band, ReleaseRow.id, ReleaseRow.fingerprint)
-    .join(ReleaseRow, ReleaseRow.id == FingerprintBandRow.release_id)
-    .where(FingerprintBandRow.band.in_(bindparam("bands", expanding=True)))
+_QUARTERS = (
+    ReleaseRow.fingerprint_q0,
+    ReleaseRow.fingerprint_q1,
+    ReleaseRow.fingerprint_q2,
+    ReleaseRow.fingerprint_q3,
+)
+#: Built once: each quarter's IN list as one expanding parameter, not hundreds of literals that SQLAlchemy would
+#: coerce and key for its cache on every call. One indexed lookup per quarter, their union (OR) in one query.
+_BY_QUARTERS = (
+    select(ReleaseRow.id, ReleaseRow.fingerprint)
+    .where(or_(*(column.in_(bindparam(f"q{k}", expanding=True)) for k, column in enumerate(_QUARTERS))))
     .order_by(ReleaseRow.id)
 )
+#: values per quarter in one query (four lists of this many stay under every backend's parameter limit)
+_CHUNK = 200
 
 
-def by_band(s: Session, bands: set[str]) -> dict[str, list[tuple[str, str | None]]]:
-    """band → (release id, fingerprint) of the stored releases having it: the near-duplicate candidates of a
-    whole poll's new items in one query (chunked to stay under every backend's parameter limit)."""
-    found: dict[str, list[tuple[str, str | None]]] = {}
-    ordered = sorted(bands)
-    for start in range(0, len(ordered), 500):
-        for band, release_id, fp in s.connection().execute(_BY_BAND, {"bands": ordered[start : start + 500]}):
-            found.setdefault(band, []).append((release_id, fp))
-    return found
+def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]:
+    """(release id, fingerprint) of the stored releases having any of these (quarter, value) keys: the
+    near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id."""
+    values: list[list[int]] = [[] for _ in _QUARTERS]
+    for k, value in keys:
+        values[k].append(value)
+    for column in values:
+        column.sort()
+    found: dict[str, str] = {}
+    conn = s.connection()
+    for start in range(0, max(len(column) for column in values), _CHUNK):
+        params = {f"q{k}": column[start : start + _CHUNK] for k, column in enumerate(values)}
+        found.update((release_id, fp) for release_id, fp in conn.execute(_BY_QUARTERS, params) if fp)
+    return sorted(found.items())

@@ -30,7 +30,6 @@ def create(
     embargo_until: datetime | None = None,
     source_id: str | None = None,
     release_id: str | None = None,
-    fingerprint: str | None = None,
 ) -> ReleaseRow:
     release_id = release_id or new_id()
     row = ReleaseRow(
@@ -38,7 +37,6 @@ def create(
         identity=identity or f"release:{release_id}",
         agency_id=agency_id,
         source_id=source_id,
-        fingerprint=fingerprint,
         status=ReleaseStatus.received,
         language=language,
         category=category,
