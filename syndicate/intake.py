@@ -33,9 +33,10 @@ from syndicate.store.tables import ReleasePlaceRow, utcnow
 
 @dataclass
 class _Batch:
-    """New rows not yet written, and what they add to the near-duplicate index."""
+    """New rows not yet written, and the near-duplicate candidates: (release id, fingerprint as an integer) of
+    the stored releases sharing a probe key with some item of the poll, then of the releases new in it."""
 
-    index: dict[tuple[int, int], list[tuple[str, str]]]  # (quarter, value) → (release id, fingerprint)
+    candidates: list[tuple[str, int]]
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
@@ -56,9 +57,7 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
         fingerprints[i] = fp
     probes = {key for fp in fingerprints if fp for key in ident.probes(fp)}
-    batch = _Batch({})
-    for release_id, fp in places.by_quarters(s, probes) if probes else []:
-        _index(batch.index, release_id, fp)
+    batch = _Batch([(release_id, int(fp, 16)) for release_id, fp in places.by_quarters(s, probes)])
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:
@@ -92,7 +91,7 @@ def _new(
     identity: str,
     fingerprint: str | None,
 ) -> tuple[str, int] | None:
-    twin = _near_duplicate(batch.index, fingerprint)
+    twin = _near_duplicate(batch.candidates, fingerprint)
     if twin is not None:
         _place(batch, twin, identity, raw, digest)
         detail = {"url": raw.url, "source_id": raw.source_id, "via": raw.via}
@@ -111,7 +110,7 @@ def _new(
     )
     batch.created.add(release_id)
     if fingerprint:
-        _index(batch.index, release_id, fingerprint)
+        batch.candidates.append((release_id, int(fingerprint, 16)))
     _place(batch, release_id, identity, raw, digest)
     return release_id, 1
 
@@ -147,22 +146,18 @@ def _stored_place(s: Session, identity: str) -> ReleasePlaceRow:
     return place
 
 
-def _index(index: dict[tuple[int, int], list[tuple[str, str]]], release_id: str, fingerprint: str) -> None:
-    for key in enumerate(ident.quarters(fingerprint)):
-        index.setdefault(key, []).append((release_id, fingerprint))
-
-
-def _near_duplicate(index: dict[tuple[int, int], list[tuple[str, str]]], fingerprint: str | None) -> str | None:
-    """The nearest release (stored, or new in this batch; the first found of equals) within NEAR_BITS of
-    ``fingerprint``: every such release is indexed under one of its probe keys (normalize/identity.py)."""
+def _near_duplicate(candidates: list[tuple[str, int]], fingerprint: str | None) -> str | None:
+    """The nearest candidate within NEAR_BITS of ``fingerprint`` (the first of equals). Every release that near
+    shares one of its probe keys, so it is among the candidates (normalize/identity.py); they are a handful per
+    poll, so each is simply measured."""
     if fingerprint is None:
         return None
+    value = int(fingerprint, 16)
     best: tuple[int, str] | None = None
-    for key in ident.probes(fingerprint):
-        for release_id, other in index.get(key, ()):
-            bits = ident.distance(fingerprint, other)
-            if bits <= ident.NEAR_BITS and (best is None or bits < best[0]):
-                best = (bits, release_id)
+    for release_id, other in candidates:
+        bits = (value ^ other).bit_count()
+        if bits <= ident.NEAR_BITS and (best is None or bits < best[0]):
+            best = (bits, release_id)
     return best[1] if best else None
 
 

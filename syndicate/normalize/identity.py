@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
-from itertools import combinations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -90,9 +90,11 @@ def fingerprints(texts: Sequence[str]) -> list[str | None]:
         within[end - SHINGLE + 1 : end] = False
     text_of = np.repeat(np.arange(len(folded)), lengths - SHINGLE + 1)
     hashes = hashes[within]
-    # Each text's distinct shingles: sorted by (text, hash), repeats dropped.
-    order = np.lexsort((hashes, text_of))
-    hashes, text_of = hashes[order], text_of[order]
+    # Each text's distinct shingles: every text's run sorted in place (the runs are in text order), repeats
+    # within a run dropped.
+    bounds = np.r_[0, np.cumsum(lengths - SHINGLE + 1)].tolist()
+    for start, stop in itertools.pairwise(bounds):
+        hashes[start:stop].sort()
     first = np.ones(len(hashes), dtype=bool)
     first[1:] = (hashes[1:] != hashes[:-1]) | (text_of[1:] != text_of[:-1])
     hashes, text_of = hashes[first], text_of[first]
@@ -140,7 +142,9 @@ def near(a: str | None, b: str | None, bits: int = NEAR_BITS) -> bool:
 
 #: XOR masks of every value within NEAR_BITS // 4 bits of a quarter (0 first: the value itself)
 _FLIPS = [
-    sum(1 << bit for bit in bits) for radius in range(NEAR_BITS // 4 + 1) for bits in combinations(range(16), radius)
+    sum(1 << bit for bit in bits)
+    for radius in range(NEAR_BITS // 4 + 1)
+    for bits in itertools.combinations(range(16), radius)
 ]
 
 
