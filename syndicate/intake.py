@@ -28,7 +28,6 @@ from syndicate.normalize.sanitize import sanitize_html
 from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store.bulk import NewRows
-from syndicate.store.tables import ReleasePlaceRow, utcnow
 
 
 @dataclass
@@ -40,10 +39,13 @@ class _Batch:
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
+    seen: list[places.Known] = field(default_factory=list)  # stored places seen again, to touch
 
     def write(self, s: Session) -> None:
         self.rows.write(s)
         self.pending.clear()
+        places.seen_again(s, self.seen)
+        self.seen.clear()
 
 
 def record(s: Session, source_id: str | None, raws: list[RawRelease], source: Source | None) -> list[tuple[str, int]]:
@@ -63,10 +65,10 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
         if identity in batch.pending:
             # The feed names this identity twice: write what is pending so the second is seen as the first.
             batch.write(s)
-            seen[identity] = _stored_place(s, identity)
+            seen[identity] = places.by_identity(s, [identity])[identity]
         place = seen.get(identity)
         if place is not None:
-            changed = _seen_again(s, place, raw, digest, identity)
+            changed = _seen_again(s, batch, place, raw, digest, identity)
         else:
             changed = _new(s, batch, raw, source, digest, identity, fingerprint)
         if changed is not None:
@@ -116,9 +118,10 @@ def _new(
 
 
 def _seen_again(
-    s: Session, place: ReleasePlaceRow, raw: RawRelease, digest: str, identity: str
+    s: Session, batch: _Batch, place: places.Known, raw: RawRelease, digest: str, identity: str
 ) -> tuple[str, int] | None:
-    place.last_seen_at = utcnow()
+    if place not in batch.seen:
+        batch.seen.append(place)  # its last-seen time, and its hash as it is after this item, at batch.write
     if place.content_hash == digest:
         return None
     place.content_hash = digest
@@ -138,12 +141,6 @@ def _place(batch: _Batch, release_id: str, identity: str, raw: RawRelease, diges
         content_hash=digest,
     )
     batch.pending.add(identity)
-
-
-def _stored_place(s: Session, identity: str) -> ReleasePlaceRow:
-    place = places.get(s, identity)
-    assert place is not None, identity  # written just before
-    return place
 
 
 def _near_duplicate(candidates: list[tuple[str, int]], fingerprint: str | None) -> str | None:

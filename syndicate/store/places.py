@@ -3,23 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
 
 
-def get(s: Session, identity: str) -> ReleasePlaceRow | None:
-    return s.scalar(select(ReleasePlaceRow).where(ReleasePlaceRow.identity == identity))
+@dataclass
+class Known:
+    """A recorded place, as much of it as recording a poll needs (read with Core, not as an ORM object)."""
+
+    id: int
+    release_id: str
+    content_hash: str | None
 
 
-def by_identity(s: Session, identities: list[str]) -> dict[str, ReleasePlaceRow]:
+_PLACES = cast(Table, ReleasePlaceRow.__table__)
+#: Built once: a feed's identities as one expanding parameter.
+_BY_IDENTITY = select(_PLACES.c.identity, _PLACES.c.id, _PLACES.c.release_id, _PLACES.c.content_hash).where(
+    _PLACES.c.identity.in_(bindparam("identities", expanding=True))
+)
+_SEEN = (
+    update(_PLACES)
+    .where(_PLACES.c.id == bindparam("place_id"))
+    .values(last_seen_at=bindparam("seen_at"), content_hash=bindparam("seen_hash"))
+)
+
+
+def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     """The places already recorded for these identities (one query for a whole feed)."""
     if not identities:
         return {}
-    rows = s.scalars(select(ReleasePlaceRow).where(ReleasePlaceRow.identity.in_(identities))).all()
-    return {row.identity: row for row in rows}
+    rows = s.connection().execute(_BY_IDENTITY, {"identities": list(dict.fromkeys(identities))})
+    return {identity: Known(place_id, release_id, digest) for identity, place_id, release_id, digest in rows}
+
+
+def seen_again(s: Session, places: list[Known]) -> None:
+    """Places seen again in a poll: their last-seen time, and their content hash (changed, for a correction)."""
+    if places:
+        now = utcnow()
+        rows = [{"place_id": p.id, "seen_at": now, "seen_hash": p.content_hash} for p in places]
+        s.connection().execute(_SEEN, rows)
 
 
 def known(s: Session, identities: list[str]) -> set[str]:

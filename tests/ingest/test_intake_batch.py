@@ -65,3 +65,17 @@ def test_the_next_poll_sees_what_the_batch_wrote(database: str) -> None:
     assert len(first) == 1 and again == []  # the same item, and the same text under a new identity
     with session() as s:
         assert len(places.of_release(s, first[0].release_id)) == 2
+
+
+def test_a_correction_is_remembered_and_places_seen_again_are_touched(database: str) -> None:
+    first = pipeline.ingest("src", [_raw("a", "청년 일자리", TEXT), _raw("b", "버스 노선", OTHER)])
+    with session() as s:
+        before = {p.identity: p.last_seen_at for p in places.of_release(s, first[1].release_id)}
+    corrected = pipeline.ingest("src", [_raw("a", "청년 일자리 (정정)", TEXT), _raw("b", "버스 노선", OTHER)])
+    assert [(s.release_id, s.version) for s in corrected] == [(first[0].release_id, 2)]
+    # the next poll sees the corrected text as it is now stored: nothing new
+    assert pipeline.ingest("src", [_raw("a", "청년 일자리 (정정)", TEXT), _raw("b", "버스 노선", OTHER)]) == []
+    with session() as s:
+        (place,) = places.of_release(s, first[1].release_id)
+        assert place.last_seen_at > before["guid:src:b"]
+        assert [v.version for v in release_store.versions(s, first[0].release_id)] == [1, 2]
