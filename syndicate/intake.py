@@ -28,21 +28,24 @@ from syndicate.normalize.sanitize import sanitize_html
 from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store.bulk import NewRows
-from syndicate.store.tables import ReleasePlaceRow, utcnow
 
 
 @dataclass
 class _Batch:
-    """New rows not yet written, and what they add to the near-duplicate index."""
+    """New rows not yet written, and the near-duplicate candidates: (release id, fingerprint as an integer) of
+    the stored releases sharing a probe key with some item of the poll, then of the releases new in it."""
 
-    index: dict[str, list[tuple[str, str | None]]]
+    candidates: list[tuple[str, int]]
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
+    seen: list[places.Known] = field(default_factory=list)  # stored places seen again, to touch
 
     def write(self, s: Session) -> None:
         self.rows.write(s)
         self.pending.clear()
+        places.seen_again(s, self.seen)
+        self.seen.clear()
 
 
 def record(s: Session, source_id: str | None, raws: list[RawRelease], source: Source | None) -> list[tuple[str, int]]:
@@ -51,21 +54,21 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     keys = [(ident.content_hash(raw), ident.identity(raw)) for raw in raws]
     identities = [identity or f"hash:{digest}" for digest, identity in keys]
     seen = places.by_identity(s, identities)
-    fingerprints = [
-        None if identity in seen else ident.fingerprint(ident.visible_text(raw))
-        for raw, identity in zip(raws, identities, strict=True)
-    ]
-    bands = {band for fp in fingerprints if fp for band in ident.bands(fp)}
-    batch = _Batch(places.by_band(s, bands) if bands else {})
+    unseen = [i for i, identity in enumerate(identities) if identity not in seen]
+    fingerprints: list[str | None] = [None] * len(raws)
+    for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
+        fingerprints[i] = fp
+    probes = {key for fp in fingerprints if fp for key in ident.probes(fp)}
+    batch = _Batch([(release_id, int(fp, 16)) for release_id, fp in places.by_quarters(s, probes)])
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:
             # The feed names this identity twice: write what is pending so the second is seen as the first.
             batch.write(s)
-            seen[identity] = _stored_place(s, identity)
+            seen[identity] = places.by_identity(s, [identity])[identity]
         place = seen.get(identity)
         if place is not None:
-            changed = _seen_again(s, place, raw, digest, identity)
+            changed = _seen_again(s, batch, place, raw, digest, identity)
         else:
             changed = _new(s, batch, raw, source, digest, identity, fingerprint)
         if changed is not None:
@@ -90,14 +93,13 @@ def _new(
     identity: str,
     fingerprint: str | None,
 ) -> tuple[str, int] | None:
-    twin = _near_duplicate(batch.index, fingerprint)
+    twin = _near_duplicate(batch.candidates, fingerprint)
     if twin is not None:
         _place(batch, twin, identity, raw, digest)
         detail = {"url": raw.url, "source_id": raw.source_id, "via": raw.via}
         version = 1 if twin in batch.created else store.get(s, twin).version
         batch.rows.event(twin, version, "seen_elsewhere", detail)
         return None
-    band_keys = ident.bands(fingerprint) if fingerprint else []
     release_id = batch.rows.release(
         raw=_record(raw, digest),
         identity=identity,
@@ -106,19 +108,20 @@ def _new(
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
         fingerprint=fingerprint,
-        bands=band_keys,
+        quarters=ident.quarters(fingerprint) if fingerprint else None,
     )
     batch.created.add(release_id)
-    for band in band_keys:
-        batch.index.setdefault(band, []).append((release_id, fingerprint))
+    if fingerprint:
+        batch.candidates.append((release_id, int(fingerprint, 16)))
     _place(batch, release_id, identity, raw, digest)
     return release_id, 1
 
 
 def _seen_again(
-    s: Session, place: ReleasePlaceRow, raw: RawRelease, digest: str, identity: str
+    s: Session, batch: _Batch, place: places.Known, raw: RawRelease, digest: str, identity: str
 ) -> tuple[str, int] | None:
-    place.last_seen_at = utcnow()
+    if place not in batch.seen:
+        batch.seen.append(place)  # its last-seen time, and its hash as it is after this item, at batch.write
     if place.content_hash == digest:
         return None
     place.content_hash = digest
@@ -140,21 +143,19 @@ def _place(batch: _Batch, release_id: str, identity: str, raw: RawRelease, diges
     batch.pending.add(identity)
 
 
-def _stored_place(s: Session, identity: str) -> ReleasePlaceRow:
-    place = places.get(s, identity)
-    assert place is not None, identity  # written just before
-    return place
-
-
-def _near_duplicate(index: dict[str, list[tuple[str, str | None]]], fingerprint: str | None) -> str | None:
-    """The first release (stored, or new in this batch) sharing a band with ``fingerprint`` and near it."""
+def _near_duplicate(candidates: list[tuple[str, int]], fingerprint: str | None) -> str | None:
+    """The nearest candidate within NEAR_BITS of ``fingerprint`` (the first of equals). Every release that near
+    shares one of its probe keys, so it is among the candidates (normalize/identity.py); they are a handful per
+    poll, so each is simply measured."""
     if fingerprint is None:
         return None
-    for band in ident.bands(fingerprint):
-        for release_id, other in index.get(band, ()):
-            if ident.near(fingerprint, other):
-                return release_id
-    return None
+    value = int(fingerprint, 16)
+    best: tuple[int, str] | None = None
+    for release_id, other in candidates:
+        bits = (value ^ other).bit_count()
+        if bits <= ident.NEAR_BITS and (best is None or bits < best[0]):
+            best = (bits, release_id)
+    return best[1] if best else None
 
 
 def _record(raw: RawRelease, digest: str) -> dict[str, Any]:

@@ -32,9 +32,9 @@ _DC = "{http://purl.org/dc/elements/1.1/}"
 _RSS_FIELDS = {"title", "link", "guid", "description", "pubDate", "category", "enclosure"}
 _IGNORED = {"comments", f"{_DC}identifier"}
 #: HTML that feedparser's HTML pass gives back unchanged: text without & < >, and bare lower-case tags that
-#: are not void elements (those it rewrites as <br />)
+#: are not void elements (those it rewrites as <br />); text runs matched whole, tags between them
 _UNTOUCHED = re.compile(
-    r"(?:[^&<>]|</?(?!(?:br|hr|img|input|meta|link|area|base|col|param|source|wbr)>)[a-z][a-z0-9]*>)*"
+    r"[^&<>]*(?:</?(?!(?:br|hr|img|input|meta|link|area|base|col|param|source|wbr)>)[a-z][a-z0-9]*>[^&<>]*)*"
 )
 _MARKUP = re.compile(r"[<>&]")
 

@@ -109,6 +109,9 @@ def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int, total:
         answer = {k.lower(): v for k, v in response.headers.items()}
         final = str(response.url)
         if status == 304:
+            # Reading the (empty) body ends the exchange, so the connection goes back to the pool: closing the
+            # stream with it unread would drop the connection and make the next poll connect again.
+            response.read()
             return _result(status, b"", final, answer)
         if status == 429 or (status == 503 and "retry-after" in answer):
             wait = retry_after(answer.get("retry-after"), datetime.now(UTC))

@@ -1,7 +1,7 @@
 """New releases from one poll, written with one INSERT per table instead of ORM objects one by one.
 
-A feed's new items are many rows of five tables (release, version, "received" event, place, 28 fingerprint
-bands each); the ORM's unit of work spends most of a poll's time on them. Here they are gathered as plain rows
+A feed's new items are many rows of four tables (release, version, "received" event, place); the ORM's unit
+of work would spend most of a poll's time on them. Here they are gathered as plain rows
 and written in table order (releases first, for the foreign keys) with one executemany each.
 """
 
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from syndicate.model import ReleaseStatus
 from syndicate.store.releases import new_id
 from syndicate.store.tables import (
-    FingerprintBandRow,
     ReleaseEventRow,
     ReleasePlaceRow,
     ReleaseRow,
@@ -30,9 +29,6 @@ _TABLES: list[tuple[str, Table]] = [
     ("events", cast(Table, ReleaseEventRow.__table__)),
     ("places", cast(Table, ReleasePlaceRow.__table__)),
 ]
-_BANDS = cast(Table, FingerprintBandRow.__table__)
-#: placeholders of the DB-API paramstyles whose drivers we run on (sqlite3: qmark; psycopg: pyformat)
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 @dataclass
@@ -41,7 +37,6 @@ class NewRows:
     versions: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     places: list[dict[str, Any]] = field(default_factory=list)
-    bands: list[tuple[str, str]] = field(default_factory=list)
 
     def release(
         self,
@@ -53,9 +48,10 @@ class NewRows:
         category: str | None,
         source_id: str | None,
         fingerprint: str | None,
-        bands: list[str],
+        quarters: tuple[int, int, int, int] | None,
     ) -> str:
-        """A new release at version 1 with its "received" event and its bands (as store.releases.create)."""
+        """A new release at version 1 with its "received" event (as store.releases.create), and its fingerprint
+        with the fingerprint's quarters for finding near-duplicates of it."""
         release_id = new_id()
         now = utcnow()
         self.releases.append(
@@ -65,6 +61,7 @@ class NewRows:
                 "agency_id": agency_id,
                 "source_id": source_id,
                 "fingerprint": fingerprint,
+                **{f"fingerprint_q{k}": quarters[k] if quarters else None for k in range(4)},
                 "status": ReleaseStatus.received.value,
                 "language": language,
                 "category": category,
@@ -75,7 +72,6 @@ class NewRows:
         )
         self.versions.append({"release_id": release_id, "version": 1, "raw": raw, "created_at": now})
         self.event(release_id, 1, "received", None)
-        self.bands.extend((band, release_id) for band in dict.fromkeys(bands))
         return release_id
 
     def event(self, release_id: str, version: int, stage: str, detail: dict[str, Any] | None) -> None:
@@ -115,18 +111,3 @@ class NewRows:
             if rows:
                 conn.execute(insert(table), rows)
                 rows.clear()
-        if self.bands:
-            _insert_bands(s, self.bands)
-            self.bands.clear()
-
-
-def _insert_bands(s: Session, rows: list[tuple[str, str]]) -> None:
-    """28 plain string pairs per release: straight to the driver's executemany. Through SQLAlchemy each row
-    costs more than its insert (parameter processing per row), and there is nothing here to process."""
-    conn = s.connection()
-    mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:
-        s.execute(insert(_BANDS), [{"band": band, "release_id": rid} for band, rid in rows])
-        return
-    sql = f"INSERT INTO {_BANDS.name} (band, release_id) VALUES ({mark}, {mark})"  # noqa: S608 - no input in it
-    conn.exec_driver_sql(sql, rows)

@@ -1,26 +1,52 @@
-"""Where releases were seen (a source's item, an outlet's page) and their fingerprint bands."""
+"""Where releases were seen (a source's item, an outlet's page), and the near-duplicate candidates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from syndicate.store.tables import FingerprintBandRow, ReleasePlaceRow, ReleaseRow, utcnow
+from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
 
 
-def get(s: Session, identity: str) -> ReleasePlaceRow | None:
-    return s.scalar(select(ReleasePlaceRow).where(ReleasePlaceRow.identity == identity))
+@dataclass
+class Known:
+    """A recorded place, as much of it as recording a poll needs (read with Core, not as an ORM object)."""
+
+    id: int
+    release_id: str
+    content_hash: str | None
 
 
-def by_identity(s: Session, identities: list[str]) -> dict[str, ReleasePlaceRow]:
+_PLACES = cast(Table, ReleasePlaceRow.__table__)
+#: Built once: a feed's identities as one expanding parameter.
+_BY_IDENTITY = select(_PLACES.c.identity, _PLACES.c.id, _PLACES.c.release_id, _PLACES.c.content_hash).where(
+    _PLACES.c.identity.in_(bindparam("identities", expanding=True))
+)
+_SEEN = (
+    update(_PLACES)
+    .where(_PLACES.c.id == bindparam("place_id"))
+    .values(last_seen_at=bindparam("seen_at"), content_hash=bindparam("seen_hash"))
+)
+
+
+def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     """The places already recorded for these identities (one query for a whole feed)."""
     if not identities:
         return {}
-    rows = s.scalars(select(ReleasePlaceRow).where(ReleasePlaceRow.identity.in_(identities))).all()
-    return {row.identity: row for row in rows}
+    rows = s.connection().execute(_BY_IDENTITY, {"identities": list(dict.fromkeys(identities))})
+    return {identity: Known(place_id, release_id, digest) for identity, place_id, release_id, digest in rows}
+
+
+def seen_again(s: Session, places: list[Known]) -> None:
+    """Places seen again in a poll: their last-seen time, and their content hash (changed, for a correction)."""
+    if places:
+        now = utcnow()
+        rows = [{"place_id": p.id, "seen_at": now, "seen_hash": p.content_hash} for p in places]
+        s.connection().execute(_SEEN, rows)
 
 
 def known(s: Session, identities: list[str]) -> set[str]:
@@ -60,30 +86,26 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
     ).all()
 
 
-FINGERPRINT_BANDS = cast(Table, FingerprintBandRow.__table__)
+_QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_q3")
+_RELEASES = ReleaseRow.__tablename__
 
 
-def add_bands(s: Session, release_id: str, bands: list[str]) -> None:
-    # Core insert (one executemany), not 28 ORM objects: the band rows are write-only.
-    s.execute(insert(FINGERPRINT_BANDS), [{"band": band, "release_id": release_id} for band in set(bands)])
+def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]:
+    """(release id, fingerprint) of the stored releases having any of these (quarter, value) keys: the
+    near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
 
-
-#: Built once: an IN over a poll's few hundred bands as one expanding parameter, not hundreds of literals that
-#: SQLAlchemy would coerce and key for its cache on every call.
-_BY_BAND = (
-    select(FingerprintBandRow.band, ReleaseRow.id, ReleaseRow.fingerprint)
-    .join(ReleaseRow, ReleaseRow.id == FingerprintBandRow.release_id)
-    .where(FingerprintBandRow.band.in_(bindparam("bands", expanding=True)))
-    .order_by(ReleaseRow.id)
-)
-
-
-def by_band(s: Session, bands: set[str]) -> dict[str, list[tuple[str, str | None]]]:
-    """band → (release id, fingerprint) of the stored releases having it: the near-duplicate candidates of a
-    whole poll's new items in one query (chunked to stay under every backend's parameter limit)."""
-    found: dict[str, list[tuple[str, str | None]]] = {}
-    ordered = sorted(bands)
-    for start in range(0, len(ordered), 500):
-        for band, release_id, fp in s.connection().execute(_BY_BAND, {"bands": ordered[start : start + 500]}):
-            found.setdefault(band, []).append((release_id, fp))
-    return found
+    One query, each quarter's indexed lookup of its values (OR: SQLite's multi-index OR, PostgreSQL's bitmap OR).
+    The values are a poll's few hundred small integers, written into the statement as integer literals: bound
+    one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and literals have no
+    parameter limit."""
+    values: list[set[int]] = [set() for _ in _QUARTERS]
+    for k, value in keys:
+        values[k].add(int(value))  # int(): nothing but an integer is ever written into the SQL
+    where = " OR ".join(
+        f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
+    )
+    if not where:
+        return []
+    sql = f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}"  # noqa: S608 - integers only, built above
+    found = {release_id: fp for release_id, fp in s.connection().exec_driver_sql(sql) if fp}
+    return sorted(found.items())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,14 @@ from syndicate.store.tables import ReleaseEventRow, ReleaseRow, ReleaseVersionRo
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A UUIDv7 (RFC 9562) as 32 hex digits: the time in milliseconds first, then 74 random bits. Ids made one
+    after another sort together, so a new release's rows go at the end of every index keyed by release id
+    (releases, versions, events, places, ...) instead of landing on a random page of each: a poll's inserts
+    then touch a few pages, not one per row."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    return f"{value:032x}"
 
 
 def create(
@@ -30,7 +38,6 @@ def create(
     embargo_until: datetime | None = None,
     source_id: str | None = None,
     release_id: str | None = None,
-    fingerprint: str | None = None,
 ) -> ReleaseRow:
     release_id = release_id or new_id()
     row = ReleaseRow(
@@ -38,7 +45,6 @@ def create(
         identity=identity or f"release:{release_id}",
         agency_id=agency_id,
         source_id=source_id,
-        fingerprint=fingerprint,
         status=ReleaseStatus.received,
         language=language,
         category=category,

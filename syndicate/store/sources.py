@@ -18,8 +18,15 @@ def runtime_sources(s: Session) -> list[Source]:
     return [_source(row) for row in s.scalars(select(SourceRow).order_by(SourceRow.id)).all()]
 
 
+_SOURCES = cast(Table, SourceRow.__table__)
+#: Built once, Core: every poll of a runtime source reads it, and ORM identity-map work would be most of that.
+_RUNTIME = select(*(c for c in _SOURCES.c if c.name not in ("origin", "created_at"))).where(
+    _SOURCES.c.id == bindparam("source_id")
+)
+
+
 def runtime_source(s: Session, source_id: str) -> Source | None:
-    row = s.get(SourceRow, source_id)
+    row = s.connection().execute(_RUNTIME, {"source_id": source_id}).first()
     return _source(row) if row is not None else None
 
 
@@ -48,12 +55,12 @@ def add_source(s: Session, source: Source, origin: str = "opml") -> bool:
     return True
 
 
-def _source(row: SourceRow) -> Source:
+def _source(row: Any) -> Source:  # a SourceRow, or a Core row of its columns
     return Source(
         id=row.id,
         agency=row.agency_id,
         url=row.url,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         language=row.language,
         title=row.title,
         licence=row.licence,

@@ -86,7 +86,13 @@ class ReleaseRow(Base):
     source_id: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
     #: identity for deduplication: source GUID or canonical URL, or "submission:<id>"
     identity: Mapped[str] = mapped_column(String(1000), unique=True)
-    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    #: SimHash of the text (16 hex digits); found by its quarters, never looked up whole
+    fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: the fingerprint's four 16-bit quarters, each indexed: near-duplicate lookups (normalize/identity.py)
+    fingerprint_q0: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    fingerprint_q1: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    fingerprint_q2: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    fingerprint_q3: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     status: Mapped[str] = mapped_column(String(20), index=True)
     language: Mapped[str] = mapped_column(String(16), default="ko")
     category: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
@@ -276,14 +282,6 @@ class ReleasePlaceRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class FingerprintBandRow(Base):
-    """A pair of bytes of a release's SimHash fingerprint, for finding near-duplicates by exact lookups."""
-
-    __tablename__ = "fingerprint_bands"
-    band: Mapped[str] = mapped_column(String(8), primary_key=True)
-    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
 
 
 class PartnerRow(Base):

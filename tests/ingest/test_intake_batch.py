@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from syndicate import pipeline
 from syndicate.model import RawRelease
+from syndicate.normalize import identity as ident
 from syndicate.store import places
 from syndicate.store import releases as release_store
 from syndicate.store.db import session
-from syndicate.store.tables import FingerprintBandRow, ReleaseRow
+from syndicate.store.tables import ReleaseRow
 
 TEXT = (
     "시는 올해 청년 일자리 1만 개를 만든다고 밝혔다. 청년 고용 장려금과 창업 공간을 함께 지원하고, 구직 청년에게 "
@@ -50,8 +51,12 @@ def test_a_near_duplicate_later_in_the_same_feed_is_a_second_place(database: str
     with session() as s:
         assert [p.identity for p in places.of_release(s, first)] == ["guid:src:a", "guid:src:c"]
         assert [e.stage for e in release_store.events(s, first)] == ["received", "seen_elsewhere"]
-    # 28 band keys per release with a fingerprint, written in one go
-    assert _count(FingerprintBandRow) == 2 * 28
+    # each release stored with its fingerprint's quarters, which is how near-duplicates of it are found
+    with session() as s:
+        for row in s.scalars(select(ReleaseRow)):
+            assert row.fingerprint is not None
+            stored = (row.fingerprint_q0, row.fingerprint_q1, row.fingerprint_q2, row.fingerprint_q3)
+            assert stored == ident.quarters(row.fingerprint)
 
 
 def test_the_next_poll_sees_what_the_batch_wrote(database: str) -> None:
@@ -60,3 +65,17 @@ def test_the_next_poll_sees_what_the_batch_wrote(database: str) -> None:
     assert len(first) == 1 and again == []  # the same item, and the same text under a new identity
     with session() as s:
         assert len(places.of_release(s, first[0].release_id)) == 2
+
+
+def test_a_correction_is_remembered_and_places_seen_again_are_touched(database: str) -> None:
+    first = pipeline.ingest("src", [_raw("a", "청년 일자리", TEXT), _raw("b", "버스 노선", OTHER)])
+    with session() as s:
+        before = {p.identity: p.last_seen_at for p in places.of_release(s, first[1].release_id)}
+    corrected = pipeline.ingest("src", [_raw("a", "청년 일자리 (정정)", TEXT), _raw("b", "버스 노선", OTHER)])
+    assert [(s.release_id, s.version) for s in corrected] == [(first[0].release_id, 2)]
+    # the next poll sees the corrected text as it is now stored: nothing new
+    assert pipeline.ingest("src", [_raw("a", "청년 일자리 (정정)", TEXT), _raw("b", "버스 노선", OTHER)]) == []
+    with session() as s:
+        (place,) = places.of_release(s, first[1].release_id)
+        assert place.last_seen_at > before["guid:src:b"]
+        assert [v.version for v in release_store.versions(s, first[0].release_id)] == [1, 2]

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from pathlib import Path
 
 from syndicate.model import RawRelease
 from syndicate.normalize.identity import (
     NEAR_BITS,
-    bands,
     canonical_url,
     content_hash,
     distance,
     fingerprint,
+    fingerprints,
     identity,
     near,
+    probes,
+    quarters,
 )
 
 NAJU = [
@@ -59,13 +62,30 @@ def test_an_outlet_copy_is_near_and_other_releases_are_far() -> None:
     assert closest > 2 * NEAR_BITS, closest
 
 
-def test_bands_find_every_near_pair() -> None:
+def test_probes_find_every_near_pair() -> None:
     a = fingerprint(NAJU[0]) or ""
-    # The worst case: NEAR_BITS bits flipped, each in a different byte.
-    for skip in itertools.combinations(range(8), 8 - NEAR_BITS):
-        mask = sum(1 << (8 * byte + byte % 8) for byte in range(8) if byte not in skip)
+    keys = set(probes(a))
+    assert len(keys) == 4 * 17
+    # The worst cases: NEAR_BITS bits flipped, spread over the quarters in every way (two bits in each of three
+    # quarters leaves the fourth exact; one quarter always has one bit or none).
+    rng = random.Random(7)
+    for _ in range(2000):
+        mask = sum(1 << bit for bit in rng.sample(range(64), NEAR_BITS))
         flipped = f"{int(a, 16) ^ mask:016x}"
         assert distance(a, flipped) == NEAR_BITS
-        assert set(bands(a)) & set(bands(flipped)), skip
-    assert len(bands(a)) == 28
+        assert keys & set(enumerate(quarters(flipped))), flipped
+    for bits in itertools.combinations(range(4), 3):  # two bits in each of three quarters
+        mask = sum(0b11 << (16 * quarter + 5) for quarter in bits)
+        assert keys & set(enumerate(quarters(f"{int(a, 16) ^ mask:016x}")))
+    # and a fingerprint two bits away in every quarter (8 bits) is not a probe's match
+    far = f"{int(a, 16) ^ sum(0b11 << (16 * quarter) for quarter in range(4)):016x}"
+    assert not keys & set(enumerate(quarters(far)))
     assert fingerprint("짧다") is None
+
+
+def test_fingerprints_of_a_batch_are_those_of_each_text() -> None:
+    # Stored fingerprints are compared with new ones: the values must not drift between versions.
+    assert [fingerprint(text) for text in NAJU[:3]] == ["9a0434c174206b09", "fbc6ab97a1b9b8a1", "e0d12454b3c4f48f"]
+    texts = [*NAJU[:6], "짧다", "", "1234567", f"(포탈뉴스통신) {NAJU[0]} [뉴스출처 : 나주시]", NAJU[0] * 3]
+    assert fingerprints(texts) == [fingerprints([text])[0] for text in texts]
+    assert fingerprints([]) == []
