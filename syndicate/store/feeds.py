@@ -16,18 +16,19 @@ from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, utcnow
 
 def touch(s: Session, scopes: Iterable[str]) -> None:
     """Mark scopes changed (in the caller's transaction, so the change and the mark commit together)."""
+    keys = sorted(set(scopes))  # one order for every writer, so two transactions cannot deadlock on PostgreSQL
+    if not keys:
+        return
     now = utcnow()
-    for scope in sorted(set(scopes)):
-        row = s.get(FeedScopeRow, scope)
-        if row is None:
-            s.add(FeedScopeRow(scope=scope, version=1, changed_at=now))
-        else:
-            s.execute(
-                update(FeedScopeRow)
-                .where(FeedScopeRow.scope == scope)
-                .values(version=FeedScopeRow.version + 1, changed_at=now)
-            )
-    s.flush()
+    # One statement for every scope, new or known (publishing touches several per release).
+    table = FeedScopeRow.__table__
+    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values([{"scope": key, "version": 1, "changed_at": now, "announced_version": 0} for key in keys])
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["scope"], set_={"version": table.c.version + 1, "changed_at": stmt.excluded.changed_at}
+        )
+    )
 
 
 def scope_version(s: Session, scope: str) -> tuple[int, datetime] | None:
