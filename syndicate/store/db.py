@@ -53,7 +53,7 @@ def get_engine() -> Engine:
 
     settings = get_settings()
     if _last and _last[0] is settings:
-        return _last[1]  # type: ignore[no-any-return]
+        return _last[1]
     engine = _engine_for(settings.resolved_database_url)
     _last[:] = [settings, engine]
     return engine

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, utcnow
+
+_SCOPES = cast(Table, FeedScopeRow.__table__)
 
 
 def touch(s: Session, scopes: Iterable[str]) -> None:
@@ -21,12 +24,13 @@ def touch(s: Session, scopes: Iterable[str]) -> None:
         return
     now = utcnow()
     # One statement for every scope, new or known (publishing touches several per release).
-    table = FeedScopeRow.__table__
     insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values([{"scope": key, "version": 1, "changed_at": now, "announced_version": 0} for key in keys])
+    stmt = insert(_SCOPES).values(
+        [{"scope": key, "version": 1, "changed_at": now, "announced_version": 0} for key in keys]
+    )
     s.execute(
         stmt.on_conflict_do_update(
-            index_elements=["scope"], set_={"version": table.c.version + 1, "changed_at": stmt.excluded.changed_at}
+            index_elements=["scope"], set_={"version": _SCOPES.c.version + 1, "changed_at": stmt.excluded.changed_at}
         )
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
@@ -83,11 +83,8 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
 #: A no-op UPDATE of one release: the write lock (see ``get``), and ``updated_at`` moves, which is what the stall
 #: sweep watches. Core on the table, built once: a step runs it for every release, and the ORM path costs more
 #: than the statement.
-_LOCK = (
-    update(ReleaseRow.__table__)
-    .where(ReleaseRow.__table__.c.id == bindparam("release_id"))
-    .values(id=ReleaseRow.__table__.c.id)
-)
+_RELEASES = cast(Table, ReleaseRow.__table__)
+_LOCK = update(_RELEASES).where(_RELEASES.c.id == bindparam("release_id")).values(id=_RELEASES.c.id)
 #: A release with one of its versions, in one query (an outer join, to tell a missing version from a missing
 #: release); built once, with bound parameters, so each call skips building and compiling the expression.
 _WITH_VERSION = (
