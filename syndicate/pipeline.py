@@ -160,8 +160,7 @@ def _run_step(step: str, release_id: str, version: int) -> list[Next]:
     # A step's slow part (provider calls) runs before, and outside, the step's transaction.
     work = _PREPARE[step](release_id, version) if step in _PREPARE else None
     with session() as s:
-        row = store.get(s, release_id, lock=True)
-        ver = store.version(s, release_id, version)
+        row, ver = store.for_step(s, release_id, version, raw=step in _READS_RAW)
         if version != row.version or row.retracted_at is not None:
             log.info("skip superseded step", extra={"release_id": release_id, "stage": step})
             return []
@@ -200,6 +199,9 @@ def _content(ver: ReleaseVersionRow) -> Release:
         raise Conflict(f"version {ver.version} of {ver.release_id} has no content yet")
     return Release.model_validate(ver.content)
 
+
+#: The steps that read the submission as received; the others load the version without it.
+_READS_RAW = frozenset({"normalize", "credit"})
 
 StepFunc = Callable[[Session, ReleaseRow, ReleaseVersionRow], "list[Next] | None"]
 
@@ -296,17 +298,17 @@ def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     """Summarize, then translate the summary into every target language (provider calls), outside the step's
     transaction. None when there is nothing to do here; the step itself then decides (licence, superseded)."""
     with session() as s:
-        row = store.get(s, release_id)
-        ver = store.version(s, release_id, version)
-        if (
-            version != row.version
-            or row.retracted_at is not None
-            or ver.content is None
-            or _ORDER.get(ver.stage, 0) >= _ORDER["summarize"]
-            or not allowed(row.gate, "summarize")
-        ):
-            return None
-        release = Release.model_validate(ver.content)
+        view = store.step_view(s, release_id, version)
+    if (
+        view is None
+        or version != view.version
+        or view.retracted_at is not None
+        or view.content is None
+        or _ORDER.get(view.stage, 0) >= _ORDER["summarize"]
+        or not allowed(view.gate, "summarize")
+    ):
+        return None
+    release = Release.model_validate(view.content)
     summary = summarize_release(release, get_settings())
     translated = translation.translate_texts(summary.sentences, summary.language, translation.targets_for(release))
     return SummaryWork(
@@ -362,7 +364,12 @@ def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> No
 
 
 def _translate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
-    """Reached only when prepare found nothing to translate (no content yet): move on."""
+    """Reached when prepare had nothing to do: no target language is configured, or no content yet. A licence
+    that forbids translating is still recorded (and translations of earlier versions go), as when there are
+    languages to translate into."""
+    refused = translation.refusal(row.gate)
+    if refused is not None:
+        return _record_translation(s, row, ver, translation.Work(forbidden=refused))
     return _after("translate", row, ver.version)
 
 
@@ -376,6 +383,8 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
 
 
 def _prepare_translate(release_id: str, version: int) -> translation.Work | None:
+    if not get_settings().languages:
+        return None  # no language to translate into: nothing slow to do, the step itself records the gate
     return translation.prepare(
         release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"], _summary_ahead
     )

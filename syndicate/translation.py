@@ -116,10 +116,9 @@ def prepare(
             return None
         release = Release.model_validate(ver.content)
         verdict = row.gate
-    if not allowed(verdict, "translate"):
-        # The licence gate's answer (the gate step ran before us); no answer at all means no (fail closed).
-        entry = (verdict or {}).get("translate") or {}
-        return Work(forbidden=str(entry.get("reason") or "no licence gate recorded"))
+    refused = refusal(verdict)
+    if refused is not None:
+        return Work(forbidden=refused)
     targets = targets_for(release)
     if alongside is None or not targets:
         return Work(outcomes=translate_languages(release, targets))
@@ -128,6 +127,15 @@ def prepare(
         outcomes = translate_languages(release, targets)
         side.result()
     return Work(outcomes=outcomes)
+
+
+def refusal(verdict: dict[str, Any] | None) -> str | None:
+    """Why the licence gate's verdict (the gate step ran before translating) forbids translating, or None when
+    it allows it. No verdict at all forbids (fail closed)."""
+    if allowed(verdict, "translate"):
+        return None
+    entry = (verdict or {}).get("translate") or {}
+    return str(entry.get("reason") or "no licence gate recorded")
 
 
 def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:

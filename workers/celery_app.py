@@ -41,8 +41,8 @@ def make_app() -> Celery:
         task_default_queue="pipeline",
         task_routes={"syndicate.poll.*": {"queue": "poll"}, "syndicate.deliver.*": {"queue": "deliver"}},
         worker_hijack_root_logger=False,
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        worker_send_task_events=get_settings().task_events,
+        task_send_sent_event=get_settings().task_events,
         beat_schedule=_beat_schedule(),
         timezone="UTC",
     )
@@ -76,6 +76,7 @@ def reconfigure() -> None:
     broker = get_settings().broker_url or "memory://"
     app.conf.broker_url = broker
     app.conf.broker_transport_options = _transport_options(broker)
+    app.conf.worker_send_task_events = app.conf.task_send_sent_event = get_settings().task_events
     _redis.clear()
     # What Celery itself does after a fork: forget connection and producer pools, so the next send connects
     # to the broker now configured.

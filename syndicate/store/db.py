@@ -43,10 +43,20 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
+#: The settings the last engine was looked up for, and that engine: every session asks, and resolving the
+#: database URL (a realpath of the data folder) costs more than the rest of opening a session.
+_last: list[Any] = []
+
+
 def get_engine() -> Engine:
     from syndicate.config import get_settings
 
-    return _engine_for(get_settings().resolved_database_url)
+    settings = get_settings()
+    if _last and _last[0] is settings:
+        return _last[1]
+    engine = _engine_for(settings.resolved_database_url)
+    _last[:] = [settings, engine]
+    return engine
 
 
 @lru_cache(maxsize=4)
@@ -71,4 +81,5 @@ def reset() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _last.clear()
     _sessionmaker.cache_clear()

@@ -5,29 +5,34 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, utcnow
 
+_SCOPES = cast(Table, FeedScopeRow.__table__)
+
 
 def touch(s: Session, scopes: Iterable[str]) -> None:
     """Mark scopes changed (in the caller's transaction, so the change and the mark commit together)."""
+    keys = sorted(set(scopes))  # one order for every writer, so two transactions cannot deadlock on PostgreSQL
+    if not keys:
+        return
     now = utcnow()
-    for scope in sorted(set(scopes)):
-        row = s.get(FeedScopeRow, scope)
-        if row is None:
-            s.add(FeedScopeRow(scope=scope, version=1, changed_at=now))
-        else:
-            s.execute(
-                update(FeedScopeRow)
-                .where(FeedScopeRow.scope == scope)
-                .values(version=FeedScopeRow.version + 1, changed_at=now)
-            )
-    s.flush()
+    # One statement for every scope, new or known (publishing touches several per release).
+    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(_SCOPES).values(
+        [{"scope": key, "version": 1, "changed_at": now, "announced_version": 0} for key in keys]
+    )
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["scope"], set_={"version": _SCOPES.c.version + 1, "changed_at": stmt.excluded.changed_at}
+        )
+    )
 
 
 def scope_version(s: Session, scope: str) -> tuple[int, datetime] | None:

@@ -6,9 +6,9 @@ import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 
 from syndicate.errors import NotFound
@@ -84,6 +84,67 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
     if row is None:
         raise NotFound(f"no release {release_id}")
     return row
+
+
+#: A no-op UPDATE of one release: the write lock (see ``get``), and ``updated_at`` moves, which is what the stall
+#: sweep watches. Core on the table, built once: a step runs it for every release, and the ORM path costs more
+#: than the statement.
+_RELEASES = cast(Table, ReleaseRow.__table__)
+_LOCK = update(_RELEASES).where(_RELEASES.c.id == bindparam("release_id")).values(id=_RELEASES.c.id)
+#: A release with one of its versions, in one query (an outer join, to tell a missing version from a missing
+#: release); built once, with bound parameters, so each call skips building and compiling the expression.
+_WITH_VERSION = (
+    select(ReleaseRow, ReleaseVersionRow)
+    .outerjoin(
+        ReleaseVersionRow,
+        (ReleaseVersionRow.release_id == ReleaseRow.id) & (ReleaseVersionRow.version == bindparam("number")),
+    )
+    .where(ReleaseRow.id == bindparam("release_id"))
+)
+#: The same without the submission as received (often the larger half), for steps that work on the content;
+#: deferred, so a step that does read it still gets it.
+_WITH_VERSION_NO_RAW = _WITH_VERSION.options(defer(ReleaseVersionRow.raw))
+
+
+def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> tuple[ReleaseRow, ReleaseVersionRow]:
+    """A release locked for this transaction, with version ``number``: what a pipeline step starts with.
+
+    The no-op UPDATE comes first and holds the lock until commit on both databases (on PostgreSQL an UPDATE
+    locks the row against every other writer and every SELECT … FOR UPDATE, such as ``get(lock=True)``), so
+    the read that follows needs no FOR UPDATE of its own.
+    """
+    params = {"release_id": release_id, "number": number}
+    s.execute(_LOCK, params)
+    found = s.execute(_WITH_VERSION if raw else _WITH_VERSION_NO_RAW, params).first()
+    if found is None:
+        raise NotFound(f"no release {release_id}")
+    row, ver = found
+    if ver is None:
+        raise NotFound(f"no version {number} of release {release_id}")
+    return row, ver
+
+
+#: What a step's slow part, run outside the step's transaction, needs to know first (see ``step_view``).
+_STEP_VIEW = (
+    select(
+        ReleaseRow.version,
+        ReleaseRow.retracted_at,
+        ReleaseRow.gate,
+        ReleaseVersionRow.stage,
+        ReleaseVersionRow.content,
+    )
+    .join(
+        ReleaseVersionRow,
+        (ReleaseVersionRow.release_id == ReleaseRow.id) & (ReleaseVersionRow.version == bindparam("number")),
+    )
+    .where(ReleaseRow.id == bindparam("release_id"))
+)
+
+
+def step_view(s: Session, release_id: str, number: int) -> Any | None:
+    """(current version, retracted_at, gate, stage, content) of a release and its version ``number``, in one
+    query and without loading ORM objects; None when either is missing."""
+    return s.execute(_STEP_VIEW, {"release_id": release_id, "number": number}).first()
 
 
 def by_identity(s: Session, identity: str) -> ReleaseRow | None:

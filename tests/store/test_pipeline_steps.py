@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from syndicate import pipeline, syndication
+from syndicate.config import get_settings
+from syndicate.errors import NotFound
 from syndicate.model import RawRelease
+from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
 from syndicate.store.db import session
 from syndicate.store.tables import utcnow
@@ -123,3 +128,42 @@ def test_the_same_step_run_twice_at_once_happens_once(database: str) -> None:
         with session() as s:
             published = [e for e in store.events(s, release_id) if e.stage == "published"]
         assert len(published) == 1, [(e.stage, e.at) for e in published]
+
+
+def test_with_no_target_language_the_gate_still_refuses_translation(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No language configured: the translate step does no provider work, but a licence that forbids derivatives
+    is still on the timeline, and a release it allows goes through with no refusal and no pending translation."""
+    monkeypatch.setenv("SYNDICATE_LANGUAGES", "")
+    get_settings.cache_clear()
+    raw = RawRelease(title="인천시 보도자료", body="첫 문단.\n\n둘째 문단.", language="ko")
+    forbidden, _, _ = pipeline.submit(agency_id="incheon", raw=raw, licence_id="KOGL-4")
+    free, _, _ = pipeline.submit(agency_id="incheon", raw=raw, licence_id="KOGL-1")
+    _run_all(forbidden, 1)
+    _run_all(free, 1)
+    with session() as s:
+        refused = [e.detail for e in store.events(s, forbidden) if e.stage == "licence_refused"]
+        assert {"action": "translate", "reason": "KOGL-4 forbids derivatives; a translation is a derivative"} in refused
+        assert store.get(s, forbidden).status == "published"
+        stages = [e.stage for e in store.events(s, free)]
+        assert "licence_refused" not in stages and "translation_pending" not in stages
+        assert store.get(s, free).status == "published"
+
+
+def test_a_step_of_a_version_that_does_not_exist_is_not_found(database: str) -> None:
+    release_id = _submit()
+    with pytest.raises(NotFound, match="no version 7"):
+        pipeline.run_step("normalize", release_id, 7)
+    with pytest.raises(NotFound, match="no release"):
+        pipeline.run_step("normalize", "0" * 32, 1)
+
+
+def test_touching_feed_scopes_creates_or_bumps_each_once(database: str) -> None:
+    with session() as s:
+        feed_store.touch(s, ["ko/all", "ko/agencies/incheon"])
+    with session() as s:
+        feed_store.touch(s, ["ko/all", "ko/all", "en/all"])  # a scope named twice is one change
+    with session() as s:
+        versions = {key: feed_store.scope_version(s, key) for key in ("ko/all", "ko/agencies/incheon", "en/all")}
+    assert {key: v[0] for key, v in versions.items() if v} == {"ko/all": 2, "ko/agencies/incheon": 1, "en/all": 1}
