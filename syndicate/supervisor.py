@@ -21,7 +21,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "syndicate", *args], env=env, stdin=subprocess.DEVNULL)
 
 
-def run_up(*, host: str, port: int, concurrency: int) -> int:
+def run_up(*, host: str, port: int, concurrency: int, io_concurrency: int) -> int:
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,14 @@ def run_up(*, host: str, port: int, concurrency: int) -> int:
 
     children = {
         "api": _spawn(["api", "--host", host, "--port", str(port)], env),
-        "worker": _spawn(["worker", "--concurrency", str(concurrency)], env),
+        "worker": _spawn(
+            ["worker", "--concurrency", str(concurrency), "--queues", "pipeline", "--name", "pipeline@%h"], env
+        ),
+        # Polls and partner pushes wait on other people's servers: a hung source or a dead partner holds one of
+        # these processes, never one of the pipeline's (as compose.yaml's worker-io).
+        "worker-io": _spawn(
+            ["worker", "--concurrency", str(io_concurrency), "--queues", "poll,deliver", "--name", "io@%h", "--pool", "threads"], env
+        ),
         "beat": _spawn(["beat"], env),
     }
     console.print(f"syndicate is up on http://{host}:{port}/  (Ctrl-C stops it)")

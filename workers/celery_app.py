@@ -98,10 +98,17 @@ def _fresh_connections(**_: Any) -> None:
     db.reset()
 
 
+#: Whether worker processes load the slow models when they start (`syndicate worker` turns it off for a
+#: worker that does not consume the pipeline queue).
+warm_up_models = True
+
+
 @worker_process_init.connect
 def _warm_up(**_: Any) -> None:
     # In a background thread: this signal must return within worker_proc_alive_timeout (4 s), and the Korean
     # model can take longer than that to load on a busy machine.
+    if not warm_up_models:
+        return
     from syndicate import pipeline
 
     pipeline.warm_up()
