@@ -73,7 +73,9 @@ def serve() -> Iterator[Loopback]:
                 pass
 
         def _drip(self, answer: Answer) -> None:
-            head = f"HTTP/1.1 {answer.status} OK\r\nContent-Length: {len(answer.body)}\r\n\r\n".encode()
+            lines = [f"HTTP/1.1 {answer.status} OK", f"Content-Length: {len(answer.body)}"]
+            lines += [f"{key}: {value}" for key, value in answer.headers.items()]
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode()
             try:
                 for byte in head + answer.body:
                     self.wfile.write(bytes([byte]))
