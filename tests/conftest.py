@@ -128,6 +128,11 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def figure(name: str, value: object) -> None:
+    """A measured figure, in the stable form the note's figures are collected from (``-s | grep FIGURE``)."""
+    print(f"FIGURE {name}={value}")
+
+
 def wait_for(predicate: object, timeout: float = 20.0, interval: float = 0.05, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

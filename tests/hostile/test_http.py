@@ -1,5 +1,5 @@
-"""Hostile servers: a body or headers dripped a byte at a time, a redirect loop, a gzip bomb. Each fetch ends in its clear
-error within its bounds; none hangs."""
+"""Hostile servers: a body or headers dripped a byte at a time, a redirect loop, a gzip bomb. Each fetch ends in
+its clear error within its bounds; none hangs."""
 
 from __future__ import annotations
 

@@ -13,11 +13,6 @@ from syndicate.config import get_settings
 from tests.conftest import Proc, free_port, wait_for
 
 
-def figure(name: str, value: object) -> None:
-    """One measured figure, in the stable form the note's figures are collected from."""
-    print(f"FIGURE {name}={value}")
-
-
 class Service:
     """`syndicate up` (API, pipeline worker, poll/deliver worker, beat) as one child process."""
 

@@ -27,9 +27,9 @@ from syndicate.config import get_settings
 from syndicate.model import Source
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
-from tests.conftest import wait_for
+from tests.conftest import figure, wait_for
 from tests.ingest.server import Answer, Loopback, rss, serve
-from tests.reliability.conftest import Service, figure
+from tests.reliability.conftest import Service
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,7 @@ def test_bad_sources_do_not_delay_the_healthy_ones(compressed_clock: None, servi
         site.route("/error.xml", Answer(500, b"internal error"))
         site.route("/garbage.xml", Answer(200, os.urandom(3000), {"Content-Type": "application/rss+xml"}))
         bad = {"hung-1": "timeout", "hung-2": "timeout", "drip": "timeout", "error": "http_status", "garbage": "parse"}
-        added, skipped = catalog.add_runtime(
+        _, skipped = catalog.add_runtime(
             [
                 Source(id=name, agency="incheon", url=f"{site.base}/{name}.xml", interval_minutes=1)
                 for name in (*bad, *HEALTHY)

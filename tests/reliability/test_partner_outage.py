@@ -22,9 +22,9 @@ from syndicate.config import get_settings
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
-from tests.conftest import free_port, wait_for
+from tests.conftest import figure, free_port, wait_for
 from tests.publish.partner_server import Partner, Server, dump
-from tests.reliability.conftest import Service, figure
+from tests.reliability.conftest import Service
 
 pytestmark = pytest.mark.slow
 

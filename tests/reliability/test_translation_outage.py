@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from syndicate.config import get_settings
-from tests.conftest import free_port, wait_for
-from tests.reliability.conftest import Service, figure
+from tests.conftest import figure, free_port, wait_for
+from tests.reliability.conftest import Service
 from tests.translate.loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow
