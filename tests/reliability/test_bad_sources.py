@@ -10,7 +10,8 @@ test stand for a day. Poll intervals and the error backoff (60 s doubling to its
 accordingly, the poll sweep runs every 0.5 s (its floor), and the healthy sources are polled at every sweep.
 The network timeouts are not compressed: a hung source holds a worker thread for the whole read timeout (20 s)
 each time it is polled, which, with its backoff compressed, is nearly all the time. Meanwhile the healthy
-sources' new items must each become a release within about one poll sweep.
+sources' new items must become releases within about one poll sweep (the median; the slowest, on a loaded machine,
+within half the time a hung source holds a worker).
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ TOTAL_TIMEOUT = 30.0
 SWEEP = 0.5  # the poll sweep's period at this scale (workers/schedule.py's floor)
 #: Run this long after the first healthy item (seconds).
 DURATION = 60.0
-#: Time for a poll to fetch, parse and store on a loaded two-core machine, on top of the wait for the poll.
-SLACK = 5.0
+#: Time for a poll to fetch, parse and store, on top of the wait for the poll: typically (the median) and at
+#: worst on a loaded, shared two-core machine. Both are well under the READ_TIMEOUT a hung source holds a
+#: worker for, which is what a healthy source would wait if the bad ones could take its worker.
+TYPICAL = 2.0
+WORST = READ_TIMEOUT / 2
 HEALTHY = ("good-a", "good-b", "good-c")
 
 
@@ -101,7 +105,7 @@ def test_bad_sources_do_not_delay_the_healthy_ones(compressed_clock: None, servi
         for name in HEALTHY:
             wait_for(lambda n=name: _release_exists(f"guid:{n}:{n}-1"), 60, what=f"{name}'s first item")  # type: ignore[misc]
 
-        latencies: list[float] = []
+        seen: list[tuple[str, float, float]] = []  # (identity, latency, the source's poll interval) per new item
         started = time.monotonic()
         turn = 0
         while time.monotonic() - started < DURATION:
@@ -110,19 +114,22 @@ def test_bad_sources_do_not_delay_the_healthy_ones(compressed_clock: None, servi
             interval = (_health()[name]["interval_seconds"] or 60) * SCALE
             identity = feeds.add(name)
             published_at = time.monotonic()
-            bound = interval + SWEEP + SLACK
             try:
                 wait_for(lambda i=identity: _release_exists(i), 60, interval=0.05, what=identity)  # type: ignore[misc]
             except AssertionError as exc:
                 raise AssertionError(f"{exc}\n{_health()}\n{service.log()}") from None
-            latency = time.monotonic() - published_at
-            latencies.append(latency)
-            assert latency <= bound, f"{identity}: {latency:.1f} s, more than {bound:.1f} s (interval {interval:.1f} s)"
+            seen.append((identity, time.monotonic() - published_at, interval))
             time.sleep(2.0)
 
         health = _health()
         hits = {name: [r.at for r in site.hits(f"/{name}.xml")] for name in bad}
 
+    latencies = sorted(latency for _, latency, _ in seen)
+    median = latencies[len(latencies) // 2]
+    typical = sorted(interval for _, _, interval in seen)[len(seen) // 2] + SWEEP + TYPICAL
+    detail = [(identity, round(latency, 2), round(interval, 2)) for identity, latency, interval in seen]
+    assert median <= typical, (f"median {median:.2f} s > {typical:.2f} s", detail)
+    assert latencies[-1] <= WORST, (f"max {latencies[-1]:.2f} s > {WORST:.2f} s", detail)
     for name, kind in bad.items():
         state = health[name]
         assert state["status"] == "failing", (name, state)
@@ -135,9 +142,8 @@ def test_bad_sources_do_not_delay_the_healthy_ones(compressed_clock: None, servi
         assert health[name]["status"] == "ok" and health[name]["consecutive_errors"] == 0, health[name]
     assert service.alive(), service.log()
 
-    latencies.sort()
     figure("bad_sources.healthy_items", len(latencies))
-    figure("bad_sources.healthy_latency_p50_s", f"{latencies[len(latencies) // 2]:.2f}")
+    figure("bad_sources.healthy_latency_p50_s", f"{median:.2f}")
     figure("bad_sources.healthy_latency_max_s", f"{latencies[-1]:.2f}")
     figure("bad_sources.bad_polls", sum(len(h) for h in hits.values()))
     figure("bad_sources.bad_errors_recorded", sum(health[name]["consecutive_errors"] for name in bad))
