@@ -20,15 +20,20 @@ import psutil
 from bench.common import PY, ROOT, Result, free_port, process, service_env, wait_http
 
 
-def _rss_mb(pid: int) -> float:
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(PSS, RSS) of a process and all its descendants, in MB. PSS divides each shared page among the processes
+    that map it, so the worker's forked pool (which shares the Korean model with its parent) is counted once;
+    RSS counts shared pages once per process and so overstates what the service costs."""
     root = psutil.Process(pid)
-    total = 0
+    pss = rss = 0
     for proc in [root, *root.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            info = proc.memory_full_info()
         except psutil.NoSuchProcess:
-            pass
-    return total / 2**20
+            continue
+        pss += getattr(info, "pss", info.rss)
+        rss += info.rss
+    return pss / 2**20, rss / 2**20
 
 
 async def _submit(base: str, key: str, start: int, n: int) -> list[str]:
@@ -73,7 +78,7 @@ def run(quick: bool = False) -> list[Result]:
         with process([*PY, "up", "--port", str(port)], env, tmp / "up.log") as up:
             wait_http(f"{base}/healthz")
             time.sleep(5)
-            idle = _rss_mb(up.pid)
+            idle, idle_rss = _memory_mb(up.pid)
             key = subprocess.run(
                 [*PY, "keys", "create", "--agency", "incheon"],
                 env=env,
@@ -89,7 +94,7 @@ def run(quick: bool = False) -> list[Result]:
                 start += n
                 _wait_published(base, key, ids, timeout=max(120, n / 5))
                 time.sleep(3)
-                sizes.append(_rss_mb(up.pid))
+                sizes.append(_memory_mb(up.pid)[0])
     growth = sizes[2] - sizes[1]
     # Allocators hold some slack; more than 5% between two equal batches is growth, not noise.
     steady = growth <= 0.05 * sizes[1]
@@ -97,7 +102,9 @@ def run(quick: bool = False) -> list[Result]:
         Result(
             "memory_up",
             {
+                "measure": "PSS of every process of `syndicate up`",
                 "idle_mb": round(idle, 1),
+                "idle_rss_mb": round(idle_rss, 1),
                 f"after_{first}_mb": round(sizes[0], 1),
                 f"after_+{further}_mb": round(sizes[1], 1),
                 f"after_+{further}_again_mb": round(sizes[2], 1),

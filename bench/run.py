@@ -23,7 +23,16 @@ if str(ROOT) not in sys.path:
 from bench.common import Result  # noqa: E402
 
 #: module name → how to call its run() (each returns a list of Result)
-BENCHMARKS = ["feeds", "pipeline", "ingest", "translate", "fanout", "summarize_eval", "memory"]
+BENCHMARKS = [
+    "feeds",
+    "pipeline",
+    "translated_latency",
+    "ingest",
+    "translate",
+    "fanout",
+    "summarize_eval",
+    "memory",
+]
 
 
 def _run_one(name: str, quick: bool) -> list[Result]:

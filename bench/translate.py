@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Result  # noqa: E402
 from syndicate.config import Settings  # noqa: E402
 from syndicate.translate import LocalMemory, RetryPolicy, TranslatorChain, segments_of  # noqa: E402
 from syndicate.translate.providers import build_providers  # noqa: E402
@@ -61,23 +62,18 @@ def run_once(args: argparse.Namespace, releases: list, server: LoopbackServer) -
     return time.perf_counter() - started, server.state.total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="12 releases, 1 run (instead of 47 releases, 3 runs)")
-    parser.add_argument("--workers", type=int, default=2, help="releases at a time (worker processes)")
-    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight per language")
-    parser.add_argument("--latency", type=float, default=0.2, help="seconds the provider takes per request")
-    parser.add_argument("--rate", type=float, default=1000.0, help="the provider's rate limit, requests/s")
-    args = parser.parse_args()
-
-    releases = corpus_releases()[: 12 if args.quick else None]
-    runs = 1 if args.quick else 3
+def run(
+    quick: bool = False, workers: int = 2, concurrency: int = 4, latency: float = 0.2, rate: float = 1000.0
+) -> list[Result]:
+    args = argparse.Namespace(workers=workers, concurrency=concurrency, latency=latency, rate=rate)
+    releases = corpus_releases()[: 12 if quick else None]
+    runs = 1 if quick else 3
     segments = [len(segments_of(r)) for r in releases]
-    rounds = sum(math.ceil(n / args.concurrency) for n in segments)
-    concurrency_seconds = rounds * args.latency / args.workers
+    rounds = sum(math.ceil(n / concurrency) for n in segments)
+    concurrency_seconds = rounds * latency / workers
     # The provider's rate limit caps it too: one request per segment per language, after a burst of rate tokens.
     requests = len(LANGUAGES) * sum(segments)
-    rate_seconds = max(requests - max(1, int(args.rate)), 0) / args.rate
+    rate_seconds = max(requests - max(1, int(rate)), 0) / rate
     ideal_seconds = max(concurrency_seconds, rate_seconds)
     ideal_per_minute = len(releases) / ideal_seconds * 60 if ideal_seconds else float("inf")
 
@@ -95,12 +91,34 @@ def main() -> None:
     finally:
         server.stop()
     median = statistics.median(figures)
-    print(f"median: {median:.1f} releases/min ({median * len(LANGUAGES):.1f} translations/min)")
-    print(
-        f"ideal at workers={args.workers}, concurrency={args.concurrency}, latency={args.latency * 1000:.0f} ms: "
-        f"{ideal_per_minute:.1f} releases/min"
-    )
-    print(f"ratio to ideal: {median / ideal_per_minute:.2f}")
+    ratio = median / ideal_per_minute
+    return [
+        Result(
+            "translation_throughput",
+            {
+                "releases_min": round(median, 1),
+                "translations_min": round(median * len(LANGUAGES), 1),
+                "ideal_releases_min": round(ideal_per_minute, 1),
+                "runs": [round(f, 1) for f in figures],
+            },
+            f"ideal at workers={workers}, concurrency={concurrency}, provider latency {latency * 1000:.0f} ms",
+            round(ratio, 3),
+            "report (no target in the issue)",
+            None,
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="12 releases, 1 run (instead of 47 releases, 3 runs)")
+    parser.add_argument("--workers", type=int, default=2, help="releases at a time (worker processes)")
+    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight per language")
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds the provider takes per request")
+    parser.add_argument("--rate", type=float, default=1000.0, help="the provider's rate limit, requests/s")
+    args = parser.parse_args()
+    for result in run(args.quick, args.workers, args.concurrency, args.latency, args.rate):
+        result.show()
 
 
 if __name__ == "__main__":

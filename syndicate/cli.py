@@ -126,12 +126,10 @@ def worker(
 ) -> None:
     """Run a Celery worker that carries releases through the pipeline (or, with --queues poll,deliver, one that
     only waits on other people's servers)."""
-    from workers import celery_app
+    from workers.celery_app import app as celery
 
-    # The summarizer's models (Kiwi: ~330 MB a process) serve pipeline steps only; a poll/deliver worker
-    # never loads them.
-    celery_app.warm_up_models = "pipeline" in {q.strip() for q in queues.split(",")}
-    celery_app.app.worker_main(
+    # A worker that does not consume the pipeline queue never loads the summarizer's models (celery_app).
+    celery.worker_main(
         [
             "worker",
             "--loglevel=INFO",

@@ -22,7 +22,7 @@ from syndicate import catalog, delivery, intake, syndication, translation
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
-from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
+from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited, SyndicateError
 from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import normalize
 from syndicate.registry import get_registry
@@ -33,6 +33,7 @@ from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, utcnow
 from syndicate.summarize import summarize_release
 from syndicate.summarize import warm_up as warm_up_summarizer
+from syndicate.translate import segments_of
 
 log = logging.getLogger(__name__)
 
@@ -375,7 +376,25 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
 
 
 def _prepare_translate(release_id: str, version: int) -> translation.Work | None:
-    return translation.prepare(release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"])
+    return translation.prepare(
+        release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"], _summary_ahead
+    )
+
+
+def _summary_ahead(release: Release, targets: list[str], verdict: dict[str, Any] | None) -> None:
+    """The summary's sentences go to the providers in the same round as the release's own segments. The
+    summarize step (which follows translation) makes the same summary and then finds its translations in the
+    memory, instead of making readers wait a second round of provider calls. Nothing is recorded here: if
+    this fails, the summarize step simply asks the providers itself."""
+    if not allowed(verdict, "summarize"):
+        return
+    try:
+        summary = summarize_release(release, get_settings())
+        # A sentence that is a whole segment of the release is on its way to the providers already.
+        segments = set(segments_of(release))
+        translation.translate_texts([t for t in summary.sentences if t not in segments], summary.language, targets)
+    except SyndicateError as exc:
+        log.info("summary not translated ahead", extra={"stage": "translate", "error": str(exc)})
 
 
 #: Steps with a slow part (provider calls): prepared outside the transaction, then recorded inside it.
@@ -445,6 +464,12 @@ def announces() -> bool:
 def warm_up() -> None:
     """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
     warm_up_summarizer()
+
+
+def preload() -> None:
+    """Load slow models now and wait (a worker's parent calls this before forking its pool, so that the pool
+    processes share the pages)."""
+    warm_up_summarizer().join()
 
 
 def settings_languages() -> list[str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
-from syndicate.model import Release, ReviewState
+from syndicate.model import Release, ReviewState, Translation
 from syndicate.publish.atom import render_atom
 from syndicate.publish.items import FeedItem, FeedMeta
 from syndicate.publish.jsonfeed import render_jsonfeed
@@ -120,13 +120,20 @@ def release_url(release_id: str, language: str | None = None) -> str:
 
 
 def item_for(
-    row: ReleaseRow, ver: ReleaseVersionRow, language: str, summary: SummaryRow | None = None
+    row: ReleaseRow,
+    ver: ReleaseVersionRow,
+    language: str,
+    summary: SummaryRow | None = None,
+    known: RenderPass | None = None,
 ) -> FeedItem | None:
     if ver.content is None:
         return None
-    release = Release.model_validate(ver.content)
+    release = known.release(ver) if known is not None else Release.model_validate(ver.content)
     if language != release.language:
-        return _translated_item(row, release, language, description(None, ver, summary))
+        translation = known.translation(row.id, language) if known is not None else _shown_translation(row, language)
+        if translation is None:
+            return None
+        return _translated_item(row, release, translation, description(None, ver, summary))
     published = row.published_at or release.published_at or row.created_at
     return FeedItem(
         guid=release_url(row.id),
@@ -152,13 +159,15 @@ def description(subtitle: str | None, ver: ReleaseVersionRow, summary: SummaryRo
     return subtitle
 
 
-def _translated_item(row: ReleaseRow, release: Release, language: str, summary: str | None) -> FeedItem | None:
+def _shown_translation(row: ReleaseRow, language: str) -> Translation | None:
+    s = object_session(row)
+    return translation_store.content(s, row.id, language) if s is not None else None
+
+
+def _translated_item(row: ReleaseRow, release: Release, translation: Translation, summary: str | None) -> FeedItem:
     """The item in another language: the translation's text, labelled unless a person reviewed it; its
     description the summary in that language where there is one, else the translated subtitle."""
-    s = object_session(row)
-    translation = translation_store.content(s, row.id, language) if s is not None else None
-    if translation is None:
-        return None
+    language = translation.language
     published = row.published_at or release.published_at or row.created_at
     original = release.original_url or release_url(row.id)
     machine = translation.review == ReviewState.machine
@@ -205,21 +214,70 @@ def meta_for(scope: Scope, updated_at: datetime, filename: str = "rss.xml") -> F
     )
 
 
-def items_for(s: Session, scope: Scope) -> list[FeedItem]:
+class RenderPass:
+    """What one rendering pass (one session) has loaded: a release shows in up to a dozen scopes, each in three
+    formats, so its content is parsed, its translations fetched and each of its items built once per pass, not
+    once per scope and format (that was two queries per item and most of a render's time)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self._releases: dict[tuple[str, int], Release] = {}
+        self._translations: dict[str, dict[str, Translation]] = {}
+        self._items: dict[tuple[str, int, str, str | None], FeedItem | None] = {}
+
+    def release(self, ver: ReleaseVersionRow) -> Release:
+        key = (ver.release_id, ver.version)
+        if key not in self._releases:
+            self._releases[key] = Release.model_validate(ver.content)
+        return self._releases[key]
+
+    def load(self, release_ids: Iterable[str]) -> None:
+        """Fetch the shown translations of these releases in one query (those not fetched yet)."""
+        missing = [i for i in release_ids if i not in self._translations]
+        for release_id in missing:
+            self._translations[release_id] = {}
+        for release_id, translation in translation_store.shown_many(self.s, missing):
+            self._translations[release_id][translation.language] = translation
+
+    def languages(self, row: ReleaseRow) -> list[str]:
+        self.load([row.id])
+        return list(dict.fromkeys([row.language, *sorted(self._translations[row.id])]))
+
+    def translation(self, release_id: str, language: str) -> Translation | None:
+        self.load([release_id])
+        return self._translations[release_id].get(language)
+
+    def item(
+        self,
+        row: ReleaseRow,
+        ver: ReleaseVersionRow,
+        language: str,
+        source: str | None,
+        summary: SummaryRow | None,
+        original_summary: SummaryRow | None,
+    ) -> FeedItem | None:
+        # Within one pass a release's summaries in a language are the same rows whatever the scope.
+        key = (row.id, ver.version, language, source)
+        if key not in self._items:
+            if source is None:
+                self._items[key] = item_for(row, ver, language, summary, self)
+            else:
+                self._items[key] = _bilingual_item(row, ver, language, source, summary, original_summary, self)
+        return self._items[key]
+
+
+def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
+    known = known or RenderPass(s)
     rows = store.published(s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items)
     ids = [row.id for row, _ in rows]
+    known.load(ids)
     summaries = summary_store.for_releases(s, ids, scope.language)
     originals = summary_store.for_releases(s, ids, scope.source_language) if scope.source_language else {}
     items = []
     for row, ver in rows:
-        if scope.language not in languages_of(row):
+        if scope.language not in known.languages(row):
             continue
-        if scope.source_language is not None:
-            item = _bilingual_item(
-                row, ver, scope.language, scope.source_language, summaries.get(row.id), originals.get(row.id)
-            )
-        else:
-            item = item_for(row, ver, scope.language, summaries.get(row.id))
+        item = known.item(row, ver, scope.language, scope.source_language, summaries.get(row.id), originals.get(row.id))
         if item is not None:
             items.append(item)
     return items
@@ -232,12 +290,13 @@ def _bilingual_item(
     source: str,
     summary: SummaryRow | None = None,
     original_summary: SummaryRow | None = None,
+    known: RenderPass | None = None,
 ) -> FeedItem | None:
     """A translation with its original beside it (only releases written in ``source``, translated)."""
     if row.language != source or language == source:
         return None
-    item = item_for(row, ver, language, summary)
-    original = item_for(row, ver, source, original_summary)
+    item = item_for(row, ver, language, summary, known)
+    original = item_for(row, ver, source, original_summary, known)
     if item is None or original is None:
         return None
     alternates = {**item.alternates, source: original.link, language: item.link}
@@ -247,27 +306,34 @@ def _bilingual_item(
 # --- rendering and serving ---------------------------------------------------------------------------------
 
 
-def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: datetime) -> bytes:
+def _render(s: Session, scope: Scope, fmt: Format, version: int, changed_at: datetime, items: list[FeedItem]) -> bytes:
     meta = meta_for(scope, changed_at, fmt.filename)
-    body = fmt.render(meta, items_for(s, scope))
+    body = fmt.render(meta, items)
     feed_store.save_document(s, scope.key, fmt.name, version, body, changed_at)
     return body
+
+
+#: Redis channel on which the render task announces new renderings, so API processes serve them at once.
+FEEDS_CHANGED = "syndicate:feeds-changed"
 
 
 def render_stale(scope_keys: Iterable[str] | None = None) -> int:
     written = 0
     with session() as s:
-        rows = feed_store.all_scopes(s)
+        known = RenderPass(s)
+        rendered = feed_store.rendered_versions(s)
         wanted = set(scope_keys) if scope_keys is not None else None
-        for row in rows:
+        for row in feed_store.all_scopes(s):
             if wanted is not None and row.scope not in wanted:
                 continue
+            stale = [f for f in FORMATS.values() if rendered.get((row.scope, f.name), -1) < row.version]
+            if not stale:
+                continue
             scope = Scope.parse(row.scope)
-            for fmt in FORMATS.values():
-                doc = feed_store.document(s, row.scope, fmt.name)
-                if doc is None or doc.rendered_version < row.version:
-                    _render(s, scope, fmt, row.version, row.changed_at)
-                    written += 1
+            items = items_for(s, scope, known)  # once for all three formats
+            for fmt in stale:
+                _render(s, scope, fmt, row.version, row.changed_at, items)
+                written += 1
     return written
 
 
@@ -289,7 +355,7 @@ def get_document(scope_key: str, filename: str) -> Document:
         current = feed_store.scope_version(s, scope.key) or (0, EPOCH)
         doc = feed_store.document(s, scope.key, fmt.name)
         if doc is None or doc.rendered_version < current[0]:
-            _render(s, scope, fmt, current[0], current[1])
+            _render(s, scope, fmt, current[0], current[1], items_for(s, scope))
             doc = feed_store.document(s, scope.key, fmt.name)
         assert doc is not None
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)

@@ -95,9 +95,20 @@ def translate_languages(
         return list(pool.map(one, languages))
 
 
-def prepare(release_id: str, version: int, due: Callable[[str], bool] = lambda stage: True) -> Work | None:
+#: Work to run beside a release's translation, in the same round of provider calls: (release, target languages,
+#: the licence gate's verdict).
+Alongside = Callable[[Release, list[str], dict[str, Any] | None], None]
+
+
+def prepare(
+    release_id: str,
+    version: int,
+    due: Callable[[str], bool] = lambda stage: True,
+    alongside: Alongside | None = None,
+) -> Work | None:
     """The translate step's slow part, outside any transaction; None when there is nothing to do (superseded,
-    retracted, or ``due(stage)`` says the version is past this step already)."""
+    retracted, or ``due(stage)`` says the version is past this step already). ``alongside`` runs concurrently
+    with the languages (its failures are its own business)."""
     with session() as s:
         row = store.get(s, release_id)
         ver = store.version(s, release_id, version)
@@ -109,7 +120,14 @@ def prepare(release_id: str, version: int, due: Callable[[str], bool] = lambda s
         # The licence gate's answer (the gate step ran before us); no answer at all means no (fail closed).
         entry = (verdict or {}).get("translate") or {}
         return Work(forbidden=str(entry.get("reason") or "no licence gate recorded"))
-    return Work(outcomes=translate_languages(release, targets_for(release)))
+    targets = targets_for(release)
+    if alongside is None or not targets:
+        return Work(outcomes=translate_languages(release, targets))
+    with ThreadPoolExecutor(1, "translate-alongside") as pool:
+        side = pool.submit(alongside, release, targets, verdict)
+        outcomes = translate_languages(release, targets)
+        side.result()
+    return Work(outcomes=outcomes)
 
 
 def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:

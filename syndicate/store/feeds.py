@@ -39,6 +39,12 @@ def all_scopes(s: Session) -> Sequence[FeedScopeRow]:
     return s.scalars(select(FeedScopeRow).order_by(FeedScopeRow.scope)).all()
 
 
+def rendered_versions(s: Session) -> dict[tuple[str, str], int]:
+    """(scope, format) → the version of its stored rendering, without loading the bodies."""
+    rows = s.execute(select(FeedDocumentRow.scope, FeedDocumentRow.format, FeedDocumentRow.rendered_version)).all()
+    return {(scope, fmt): version for scope, fmt, version in rows}
+
+
 def document(s: Session, scope: str, fmt: str) -> FeedDocumentRow | None:
     return s.get(FeedDocumentRow, (scope, fmt))
 

@@ -43,6 +43,20 @@ def shown_languages(s: Session, release_id: str) -> list[str]:
     )
 
 
+def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, Translation]]:
+    """(release id, translation) of every shown translation (done, not pending) of these releases, one query."""
+    if not release_ids:
+        return []
+    rows = s.execute(
+        select(TranslationRow.release_id, TranslationRow.content).where(
+            TranslationRow.release_id.in_(list(release_ids)),
+            TranslationRow.pending.is_(False),
+            TranslationRow.content.is_not(None),
+        )
+    ).all()
+    return [(release_id, Translation.model_validate(content)) for release_id, content in rows]
+
+
 def content(s: Session, release_id: str, language: str) -> Translation | None:
     row = get(s, release_id, language)
     if row is None or row.pending or row.content is None:

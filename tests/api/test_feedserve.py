@@ -8,6 +8,7 @@ from typing import Any
 from syndicate import pipeline
 from syndicate.api import feedserve
 from syndicate.model import RawRelease
+from tests.conftest import wait_for
 
 
 def _publish(title: str) -> None:
@@ -56,3 +57,26 @@ def test_the_cache_is_bounded(database: str) -> None:
     for i in range(5):
         cache.get(f"ko/categories/c{i}/rss.xml")
     assert list(cache.entries) == [f"ko/categories/c{i}/rss.xml" for i in (2, 3, 4)]
+
+
+def test_a_rendering_announced_on_redis_shows_at_once(database: str, broker: str) -> None:
+    import threading
+
+    from workers.tasks.pipeline import render
+
+    cache = feedserve.FeedCache(fresh=3600)  # the freshness check alone would hide the change for an hour
+    stop = threading.Event()
+    listener = threading.Thread(target=feedserve.listen, args=(cache, stop), daemon=True)
+    listener.start()
+    try:
+        wait_for(lambda: cache.generation >= 1, 10, what="listener subscribed")
+        assert b"announced release" not in cache.get("ko/rss.xml").doc.body
+        _publish("announced release")
+        assert b"announced release" not in cache.get("ko/rss.xml").doc.body, "served from memory until told"
+        generation = cache.generation
+        render()  # the render task, run here: renders, commits, announces
+        wait_for(lambda: cache.generation > generation, 10, what="announcement received")
+        assert b"announced release" in cache.get("ko/rss.xml").doc.body
+    finally:
+        stop.set()
+        listener.join(5)

@@ -197,6 +197,25 @@ def test_the_summary_is_translated_into_every_target_language(configured: Loopba
     assert "Incheon Metropolitan City" in feed("en").entries[0].summary
 
 
+def test_the_summary_goes_to_the_providers_in_the_same_round_as_the_release(configured: LoopbackServer) -> None:
+    """Readers of the translated feeds wait one round of provider calls, not two: the translate step sends the
+    summary's sentences along, and the summarize step finds them in the translation memory."""
+    release_id = submit()
+    calls = []
+    for step in pipeline.STEPS:
+        before = configured.state.total
+        pipeline.run_step(step, release_id, 1)
+        calls.append((step, configured.state.total - before))
+    made = dict(calls)
+    assert made["summarize"] == 0, calls
+    assert made["translate"] > 0
+    from syndicate.store import summaries as summary_store
+
+    with session() as s:
+        summaries = {row.language: row for row in summary_store.for_release(s, release_id)}
+    assert set(summaries) == {"ko", "en", "ja"} and summaries["en"].method == "translated"
+
+
 def test_a_licence_without_derivatives_has_no_summary_in_any_language(configured: LoopbackServer) -> None:
     from syndicate.store import summaries as summary_store
 

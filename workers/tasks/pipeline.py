@@ -9,7 +9,7 @@ from celery import Task
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from syndicate import pipeline
+from syndicate import pipeline, syndication
 from syndicate.errors import Retriable
 from workers.celery_app import app, broker_redis
 from workers.locks import exclusive
@@ -70,6 +70,11 @@ def render(scopes: list[str] | None = None) -> int:
         # Cleared before rendering: a change committed from here on queues one more render.
         client.delete(RENDER_PENDING)
     written = pipeline.render(scopes)
+    if written and client is not None:
+        try:
+            client.publish(syndication.FEEDS_CHANGED, "1")
+        except RedisError:
+            log.warning("feed change not announced; API processes see it within their freshness interval")
     if pipeline.announces():
         app.send_task("syndicate.deliver.websub")
     return written
