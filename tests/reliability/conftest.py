@@ -25,7 +25,8 @@ class Service:
         if self.proc.popen.poll() is not None:
             return False
         names = [" ".join(p.cmdline()) for p in psutil.Process(self.proc.popen.pid).children(recursive=True)]
-        return all(any(f" {role}" in n for n in names) for role in ("api", "worker", "beat"))
+        roles = (" api ", " worker --queues pipeline ", " worker --queues poll,deliver ", " beat")
+        return all(any(role in f"{n} " for n in names) for role in roles)
 
     def log(self) -> str:
         return self.proc.output()[-6000:]
