@@ -78,14 +78,15 @@ def up(
     port: Annotated[int, typer.Option(help="HTTP port of the API and portal.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     data_dir: DataDir = None,
-    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    concurrency: Annotated[int, typer.Option(help="Pipeline worker processes.")] = 2,
+    io_concurrency: Annotated[int, typer.Option(help="Worker processes for polls and partner pushes.")] = 8,
 ) -> None:
-    """Run the whole service on this machine: API and portal, a worker and beat, on a SQLite database and an
-    embedded Redis under the data folder. Ctrl-C stops all of it."""
+    """Run the whole service on this machine: API and portal, a pipeline worker, a worker for polls and partner
+    pushes, and beat, on a SQLite database and an embedded Redis under the data folder. Ctrl-C stops all of it."""
     from syndicate.supervisor import run_up
 
     _use_data_dir(data_dir)
-    raise typer.Exit(run_up(host=host, port=port, concurrency=concurrency))
+    raise typer.Exit(run_up(host=host, port=port, concurrency=concurrency, io_concurrency=io_concurrency))
 
 
 @app.command()
@@ -120,16 +121,22 @@ def api(
 def worker(
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
     queues: Annotated[str, typer.Option(help="Queues to consume.")] = "pipeline,poll,deliver",
+    name: Annotated[str | None, typer.Option(help="Node name (default: celery@HOSTNAME).")] = None,
+    pool: Annotated[str, typer.Option(help="prefork (processes) or threads.")] = "prefork",
 ) -> None:
-    """Run a Celery worker that carries releases through the pipeline."""
+    """Run a Celery worker that carries releases through the pipeline (or, with --queues poll,deliver, one that
+    only waits on other people's servers)."""
     from workers.celery_app import app as celery
 
+    # A worker that does not consume the pipeline queue never loads the summarizer's models (celery_app).
     celery.worker_main(
         [
             "worker",
             "--loglevel=INFO",
             f"--concurrency={concurrency}",
+            f"--pool={pool}",
             f"--queues={queues}",
+            *([f"--hostname={name}"] if name else []),
             "--without-gossip",
             "--without-mingle",
         ]

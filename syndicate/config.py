@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     #: A release version that has not moved for this long has its next step enqueued again (a lost task, a
     #: killed worker, a broker that was down when the step finished). Steps are idempotent, so this is safe.
     stall_seconds: int = 60
+    #: Compresses the service's clock: the beat's sweep periods and every poll delay (interval, backoff, polite
+    #: waits) are multiplied by it. Tests and demos use e.g. 0.05 to live hours of polling in minutes; retry
+    #: schedules with their own settings (delivery_schedule, translate_retry_after) are set directly instead.
+    time_scale: float = Field(default=1.0, gt=0, le=1)
 
     @field_validator("languages", "translators", "allow_hosts", "translate_rates", mode="before")
     @classmethod

@@ -143,7 +143,7 @@ def _succeeded(
     published = [d for d in (parse_date(r.published, r.timezone) for r in seen.raws) if d is not None]
     interval = timing.adapt(base, previous_interval, published, len(steps))
     wait = timing.polite(interval, ttl_minutes=seen.ttl_minutes, fresh_for=result.fresh_for(now))
-    next_at = now + timedelta(seconds=wait)
+    next_at = now + _after(wait)
     values: dict[str, Any] = {
         "body_hash": digest,
         "interval_seconds": interval,
@@ -161,6 +161,11 @@ def _succeeded(
     return PollResult(source.id, status, len(steps), None, next_at, steps)
 
 
+def _after(seconds: float) -> timedelta:
+    # The schedule reasons in real seconds; a compressed clock (tests, demos) only shortens the wait.
+    return timedelta(seconds=seconds * get_settings().time_scale)
+
+
 def _failed(source: Source, now: datetime, exc: SyndicateError) -> PollResult:
     retry_after = exc.retry_after if isinstance(exc, Retriable) else None
     with session() as s:
@@ -171,7 +176,7 @@ def _failed(source: Source, now: datetime, exc: SyndicateError) -> PollResult:
         delay = timing.backoff(
             state.interval_seconds or source.interval_minutes * 60, state.consecutive_errors, retry_after
         )
-        state.next_poll_at = now + timedelta(seconds=delay)
+        state.next_poll_at = now + _after(delay)
         next_at, count = state.next_poll_at, state.consecutive_errors
     log.warning(
         "poll failed %d time(s) in a row", count, extra={"source_id": source.id, "error": exc.code, "stage": "ingest"}

@@ -179,17 +179,24 @@ def _next_attempt(attempts: int) -> datetime:
 
 
 def retry_pending(now: datetime | None = None) -> list[str]:
-    """Try again every pending translation that is due; returns the feed scopes that gained an item."""
+    """Try again the pending translations that are due, oldest first; returns the feed scopes that gained an
+    item. The sweep ends at the first retry that fails again: while the providers are down, the rest would only
+    fail the same way, each holding a pipeline process for its timeouts. They stay due for the next sweep, and
+    the failed one backs off, so a failure that is one language's or one release's does not block the others."""
     now = now or utcnow()
     with session() as s:
         due = [(t.release_id, t.language) for t in translation_store.due(s, now)]
     touched: list[str] = []
     for release_id, language in due:
-        touched.extend(_retry_one(release_id, language))
+        scopes = _retry_one(release_id, language)
+        if scopes is None:
+            break
+        touched.extend(scopes)
     return touched
 
 
-def _retry_one(release_id: str, language: str) -> list[str]:
+def _retry_one(release_id: str, language: str) -> list[str] | None:
+    """The scopes that gained an item (none when there is nothing to do any more), or None if it failed again."""
     with session() as s:
         row = store.get(s, release_id)
         version = row.version
@@ -208,7 +215,7 @@ def _retry_one(release_id: str, language: str) -> list[str]:
             translation_store.mark_pending(
                 s, release_id, version, language, outcome.error or "failed", _next_attempt(current.attempts)
             )
-            return []
+            return None
         translation_store.save(s, release_id, version, outcome.translation)
         store.event(s, release_id, version, "translation_done", {"language": language, "retry": current.attempts})
         scopes = syndication.scopes_for(row) if row.published_version else []

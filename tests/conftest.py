@@ -8,6 +8,7 @@ real worker and API processes.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -127,6 +128,11 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def figure(name: str, value: object) -> None:
+    """A measured figure, in the stable form the note's figures are collected from (``-s | grep FIGURE``)."""
+    print(f"FIGURE {name}={value}")
+
+
 def wait_for(predicate: object, timeout: float = 20.0, interval: float = 0.05, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -220,3 +226,16 @@ def agency_key(database: str) -> object:
             return keys.create_key(s, agency)
 
     return make
+
+
+@pytest.fixture
+def bare_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real agencies without the real sources, so the sweep polls only what a test adds (nothing here may
+    try to reach korea.kr)."""
+    folder = tmp_path / "registry"
+    (folder / "sources").mkdir(parents=True)
+    shutil.copy(ROOT / "feeds" / "agencies.toml", folder / "agencies.toml")
+    monkeypatch.setenv("SYNDICATE_REGISTRY_DIR", str(folder))
+    get_settings.cache_clear()
+    get_registry.cache_clear()  # type: ignore[attr-defined]
+    return folder

@@ -102,9 +102,10 @@ def fetch(
 
 
 def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int, total: float) -> FetchResult:
-    # The read timeout bounds each read; a server dripping a byte at a time needs a bound on the whole.
+    # The read timeout bounds each read; a server dripping a byte at a time needs a bound on the whole: the
+    # guard's deadline cuts off the status line and headers too, the check below the body.
     deadline = time.monotonic() + total
-    with http.stream("GET", url, headers=headers) as response:
+    with netguard.deadline(total), http.stream("GET", url, headers=headers) as response:
         status = response.status_code
         answer = {k.lower(): v for k, v in response.headers.items()}
         final = str(response.url)

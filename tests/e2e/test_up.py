@@ -65,7 +65,11 @@ def test_up_runs_everything_stops_cleanly_and_restarts(tmp_path: Path) -> None:
         assert (data_dir / "syndicate.db").exists()
         names = {" ".join(p.cmdline()) for p in psutil.Process(proc.pid).children(recursive=True)}
         assert any("redis-server" in n for n in names), names
-        assert any(" worker" in n for n in names) and any(" beat" in n for n in names), names
+        assert any(" beat" in n for n in names), names
+        # A pipeline worker, and a worker of its own for polls and pushes (so slow outside servers cannot take
+        # the pipeline's processes).
+        assert any(" worker" in n and "--queues pipeline " in n for n in names), names
+        assert any(" worker" in n and "--queues poll,deliver " in n and "--pool threads" in n for n in names), names
 
         key = subprocess.run(
             [sys.executable, "-m", "syndicate", "keys", "create", "--agency", "seoul"],

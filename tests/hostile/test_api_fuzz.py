@@ -6,15 +6,20 @@ the fuzzing reaches past authentication.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from tests.conftest import figure
+
 EXAMPLES = 30
 
 
-def test_no_generated_input_makes_the_api_fail(database: str, broker: str, agency_key: Any) -> None:
+def test_no_generated_input_makes_the_api_fail(
+    database: str, broker: str, agency_key: Any, record_property: Callable[[str, object], None]
+) -> None:
     from syndicate.api.app import create_app
 
     app = create_app()
@@ -35,6 +40,7 @@ def test_no_generated_input_makes_the_api_fail(database: str, broker: str, agenc
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}")
 
         run()
-    print(f"schemathesis: {ran} generated requests")
+    record_property("fuzz_requests", ran)  # counted in the fuzz figure (tests/hostile/conftest.py)
+    figure("schemathesis.requests", ran)
     assert ran > 0
     assert not failures, failures[:5]

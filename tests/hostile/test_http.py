@@ -1,5 +1,5 @@
-"""Hostile servers: a body dripped a byte at a time, a redirect loop, a gzip bomb. Each fetch ends in its clear
-error within its bounds; none hangs."""
+"""Hostile servers: a body or headers dripped a byte at a time, a redirect loop, a gzip bomb. Each fetch ends in
+its clear error within its bounds; none hangs."""
 
 from __future__ import annotations
 
@@ -25,6 +25,16 @@ class _Hostile(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "100000")
             self.end_headers()
             try:
+                for _ in range(100_000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+        elif self.path == "/drip-headers":
+            # Each byte comes well within the read timeout; the headers never end.
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Padding: ")
                 for _ in range(100_000):
                     self.wfile.write(b"x")
                     self.wfile.flush()
@@ -63,6 +73,17 @@ def test_slow_drip_is_cut_off_at_the_total_timeout(hostile: str, monkeypatch: py
     started = time.monotonic()
     with pytest.raises(FetchTimeout):
         fetch(f"{hostile}/drip", get_settings())
+    assert time.monotonic() - started < 5
+
+
+def test_headers_dripped_forever_are_cut_off_at_the_total_timeout(
+    hostile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNDICATE_FETCH_TOTAL_TIMEOUT", "1.5")
+    get_settings.cache_clear()
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch(f"{hostile}/drip-headers", get_settings())
     assert time.monotonic() - started < 5
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: seconds between bytes: the whole answer, status line and headers included, is dripped a byte at a time
+    drip: float = 0.0
 
 
 Route = Callable[["Request"], Answer]
@@ -24,6 +27,7 @@ Route = Callable[["Request"], Answer]
 class Request:
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 class Loopback:
@@ -51,6 +55,9 @@ def serve() -> Iterator[Loopback]:
             answer = route(request) if route else Answer(404, b"not found")
             if answer.delay:
                 threading.Event().wait(answer.delay)
+            if answer.drip:
+                self._drip(answer)
+                return
             try:
                 self.send_response(answer.status)
                 for key, value in answer.headers.items():
@@ -64,6 +71,19 @@ def serve() -> Iterator[Loopback]:
                     self.close_connection = True
             except (BrokenPipeError, ConnectionResetError):
                 pass
+
+        def _drip(self, answer: Answer) -> None:
+            lines = [f"HTTP/1.1 {answer.status} OK", f"Content-Length: {len(answer.body)}"]
+            lines += [f"{key}: {value}" for key, value in answer.headers.items()]
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+            try:
+                for byte in head + answer.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(answer.drip)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
 
         def log_message(self, *args: object) -> None:
             pass

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from syndicate import catalog
-from syndicate.config import get_settings
 from syndicate.model import Source
-from syndicate.registry import get_registry
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow
-from tests.conftest import ROOT, wait_for
+from tests.conftest import wait_for
 from tests.ingest.server import Answer, rss, serve
 
 pytestmark = pytest.mark.e2e
@@ -35,20 +30,7 @@ def test_poll_task_carries_new_items_to_published(worker: object) -> None:
         wait_for(lambda: _published() == ["guid:worker-feed:w1"], 30, what="release published")
 
 
-@pytest.fixture
-def bare_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The real agencies without the real sources, so the sweep polls only what a test adds (nothing here may
-    try to reach korea.kr)."""
-    folder = tmp_path / "registry"
-    (folder / "sources").mkdir(parents=True)
-    shutil.copy(ROOT / "feeds" / "agencies.toml", folder / "agencies.toml")
-    monkeypatch.setenv("SYNDICATE_REGISTRY_DIR", str(folder))
-    get_settings.cache_clear()
-    get_registry.cache_clear()  # type: ignore[attr-defined]
-    return folder
-
-
-def test_due_sweep_enqueues_polls(bare_registry: Path, worker: object) -> None:
+def test_due_sweep_enqueues_polls(bare_registry: object, worker: object) -> None:
     from workers.tasks.poll import poll_due
 
     with serve() as site:

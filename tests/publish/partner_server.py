@@ -74,7 +74,7 @@ class Partner:
 class Server:
     """A ThreadingHTTPServer on 127.0.0.1 routing /<name> to scripted partners and /hub to a WebSub hub log."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.partners: dict[str, Partner] = {}
         self.hub_pings: list[dict[str, list[str]]] = []
         self.hub_status = 204
@@ -102,7 +102,7 @@ class Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -1,7 +1,8 @@
 """Faults lose nothing: a worker killed with SIGKILL mid-batch, and the broker restarted mid-batch.
 
 Real processes throughout: Celery worker and beat processes, a real Redis, the test database. Each test prints
-its recovery time (from the fault to the last release published).
+its figures as ``FIGURE name=value`` lines: the releases lost and the recovery time (from the fault to the last
+release published).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from syndicate.embedded import EmbeddedRedis
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
-from tests.conftest import TEST_DB, Proc, wait_for
+from tests.conftest import TEST_DB, Proc, figure, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -102,8 +103,11 @@ def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_
         assert _published_count(ids) < 200, "the batch finished before the kill; the test proves nothing"
         worker = _start_worker(tmp_path, "worker2")
         _wait_all(ids, worker, beat)
-        print(f"recovery after SIGKILL: {time.monotonic() - killed_at:.1f} s")
+        recovery = time.monotonic() - killed_at
         _assert_published_exactly_once(ids, "킬")
+        figure("sigkill.releases", len(ids))
+        figure("sigkill.lost", len(ids) - _published_count(ids))
+        figure("sigkill.recovery_s", f"{recovery:.1f}")
     finally:
         worker.stop()
         beat.stop()
@@ -138,8 +142,11 @@ def test_broker_restart_mid_batch_loses_nothing(
         time.sleep(2)
         own_redis.start()
         _wait_all(ids, worker, beat)
-        print(f"recovery after broker restart: {time.monotonic() - stopped_at:.1f} s")
+        recovery = time.monotonic() - stopped_at
         _assert_published_exactly_once(ids, "레디스")
+        figure("broker_restart.releases", len(ids))
+        figure("broker_restart.lost", len(ids) - _published_count(ids))
+        figure("broker_restart.recovery_s", f"{recovery:.1f}")
         assert worker.popen.poll() is None, "the worker must survive a broker restart"
     finally:
         worker.stop()
@@ -171,8 +178,11 @@ def test_database_restart_mid_batch_loses_nothing(
         restarted_at = time.monotonic()
         _restart_postgres()
         _wait_all(ids, worker, beat)
-        print(f"recovery after database restart: {time.monotonic() - restarted_at:.1f} s")
+        recovery = time.monotonic() - restarted_at
         _assert_published_exactly_once(ids, "디비")
+        figure("database_restart.releases", len(ids))
+        figure("database_restart.lost", len(ids) - _published_count(ids))
+        figure("database_restart.recovery_s", f"{recovery:.1f}")
         assert worker.popen.poll() is None, "the worker must survive a database restart"
     finally:
         worker.stop()

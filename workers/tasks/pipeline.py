@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from syndicate import pipeline, syndication
 from syndicate.errors import Retriable
 from workers.celery_app import app, broker_redis
+from workers.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,18 @@ def resume_stalled() -> None:
     enqueue(pipeline.resume_stalled())
 
 
+#: A retry sweep waits on providers that may be hanging; its lock outlives any sweep, and a killed one's expires.
+RETRY_LOCK_SECONDS = 3600
+
+
 @app.task(name="syndicate.pipeline.retry_translations", **RETRY_KW)
 def retry_translations() -> None:
-    scopes = pipeline.retry_translations()
+    # One sweep at a time: while providers are down a sweep can outlast the beat's period, and overlapping
+    # sweeps would take every pipeline process and stop releases publishing in their own language.
+    with exclusive("retry-translations", RETRY_LOCK_SECONDS) as got:
+        if not got:
+            log.info("retry sweep skipped: one is running", extra={"stage": "translate"})
+            return
+        scopes = pipeline.retry_translations()
     if scopes:
         render.delay(scopes)

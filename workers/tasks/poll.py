@@ -3,17 +3,15 @@ twice at once (a slow poll and the next sweep, or two workers)."""
 
 from __future__ import annotations
 
-import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import redis
 from sqlalchemy.exc import DBAPIError
 
 from syndicate import polling
-from syndicate.config import get_settings
 from workers.celery_app import app
+from workers.locks import exclusive
 from workers.tasks.pipeline import enqueue
 
 log = logging.getLogger(__name__)
@@ -25,34 +23,8 @@ LOCK_SECONDS = 600
 @contextmanager
 def source_lock(source_id: str) -> Iterator[bool]:
     """Yields True when this process holds the source's lock, False when another poll has it."""
-    broker = get_settings().broker_url
-    if broker.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
-        client = redis.Redis.from_url(broker.replace("redis+socket://", "unix://"))
-        lock = client.lock(f"syndicate:poll:{source_id}", timeout=LOCK_SECONDS, blocking=False)
-        got = bool(lock.acquire(blocking=False))
-        try:
-            yield got
-        finally:
-            if got:
-                try:
-                    lock.release()
-                except redis.exceptions.LockError:
-                    log.warning("poll lock had expired", extra={"source_id": source_id})
-            client.close()
-        return
-    # Without Redis (the filesystem broker of a one-machine install) every worker shares the data folder.
-    folder = get_settings().data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"poll-{source_id}.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with exclusive(f"poll:{source_id}", LOCK_SECONDS) as got:
+        yield got
 
 
 @app.task(
