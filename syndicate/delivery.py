@@ -170,10 +170,11 @@ def messages(s: Session, rows: Sequence[DeliveryRow]) -> list[Message]:
     """Build the messages for taken rows. The ninjs document is built once per release version and partner
     profile (languages, ninjs version) in a batch, not once per partner."""
     documents: dict[tuple[object, ...], dict[str, object] | SyndicateError] = {}
+    partners = {p.id: p for p in partner_store.load(s, {row.partner_id for row in rows})}
     out = []
     for row in rows:
         assert row.claim_token is not None, "only a taken message is sent"
-        partner = partner_store.get(s, row.partner_id)
+        partner = partners[row.partner_id]
         try:
             body: bytes | str = _body(s, row, partner, documents)
         except SyndicateError as exc:

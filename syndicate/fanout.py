@@ -39,19 +39,29 @@ def run(settings: Settings | None = None) -> int:
 
 async def _run(settings: Settings) -> int:
     stop_taking = time.monotonic() + settings.delivery_batch_seconds
+    # Database round trips are batched: new messages are taken when a quarter of the slots are free (or
+    # nothing is in flight, or every POLL seconds), outcomes recorded at least as often as that.
+    refill = max(1, settings.delivery_concurrency // 4)
     inflight: dict[asyncio.Task[delivery.Outcome], delivery.Message] = {}
     busy: Counter[str] = Counter()  # messages in flight per partner
     done: list[Result] = []
     made = 0
+    last_look = last_record = float("-inf")
+    dry = False  # the last look found fewer due messages than it had room for
     async with delivery.client(settings, concurrency=settings.delivery_concurrency) as http:
         while True:
-            free = settings.delivery_concurrency - len(inflight) if time.monotonic() < stop_taking else 0
-            for message in _exchange(settings, done, free, busy):
-                busy[message.partner_id] += 1
-                inflight[asyncio.create_task(delivery.attempt(http, settings, message))] = message
-            made += len(done)
-            done = []
-            if not inflight:
+            now = time.monotonic()
+            free = settings.delivery_concurrency - len(inflight) if now < stop_taking else 0
+            look = free > 0 and (not inflight or now - last_look >= POLL or (not dry and free >= refill))
+            if look or (done and (len(done) >= refill or not inflight or now - last_record >= POLL)):
+                taken = _exchange(settings, done, free if look else 0, busy)
+                made, done, last_record = made + len(done), [], now
+                if look:
+                    last_look, dry = now, len(taken) < free
+                for message in taken:
+                    busy[message.partner_id] += 1
+                    inflight[asyncio.create_task(delivery.attempt(http, settings, message))] = message
+            if not inflight and not done:
                 return made
             finished, _ = await asyncio.wait(inflight, timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
             for task in finished:

@@ -18,8 +18,9 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from syndicate.store.tables import DeliveryAttemptRow, DeliveryRow, utcnow
@@ -61,14 +62,16 @@ def add(
     return row
 
 
-def _earlier_pending() -> object:
+@cache
+def _first_pending() -> ColumnElement[bool]:
+    """The message is the oldest pending one of its partner and release: the only one of them that may go out.
+    (A grouped IN, not a correlated NOT EXISTS: SQLite answers that one by rescanning every pending row for
+    each pending row.) Built once: the batch sender uses it several times a second."""
     earlier = aliased(DeliveryRow)
-    return exists().where(
-        earlier.partner_id == DeliveryRow.partner_id,
-        earlier.release_id == DeliveryRow.release_id,
-        earlier.status == PENDING,
-        earlier.id < DeliveryRow.id,
+    first = (
+        select(func.min(earlier.id)).where(earlier.status == PENDING).group_by(earlier.partner_id, earlier.release_id)
     )
+    return DeliveryRow.id.in_(first)
 
 
 def due(s: Session, now: datetime, *, release_id: str | None = None, limit: int = 500) -> Sequence[int]:
@@ -78,7 +81,7 @@ def due(s: Session, now: datetime, *, release_id: str | None = None, limit: int 
         .where(
             DeliveryRow.status == PENDING,
             DeliveryRow.next_attempt_at <= now,
-            ~_earlier_pending(),  # type: ignore[operator]
+            _first_pending(),
         )
         .order_by(DeliveryRow.id)
         .limit(limit)
@@ -99,7 +102,7 @@ def reserve(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> st
                 DeliveryRow.id == delivery_id,
                 DeliveryRow.status == PENDING,
                 DeliveryRow.next_attempt_at <= now,
-                ~_earlier_pending(),  # type: ignore[operator]
+                _first_pending(),
             )
         )
         .values(next_attempt_at=now + lease, claim_token=token)
@@ -124,24 +127,56 @@ def claim(s: Session, delivery_id: int, token: str, now: datetime, lease: timede
     return s.get(DeliveryRow, delivery_id, populate_existing=True)
 
 
+@cache
+def _candidates() -> Select[int, str]:
+    rank = func.row_number().over(partition_by=DeliveryRow.partner_id, order_by=DeliveryRow.id).label("rank")
+    ranked = (
+        select(DeliveryRow.id, DeliveryRow.partner_id, rank)
+        .where(
+            DeliveryRow.status == PENDING,
+            DeliveryRow.next_attempt_at <= bindparam("now"),
+            _first_pending(),
+            DeliveryRow.partner_id.not_in(bindparam("skip", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.id, ranked.c.partner_id)
+        .where(ranked.c.rank <= bindparam("per_partner"))
+        .order_by(ranked.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
 def candidates(
     s: Session, now: datetime, *, limit: int, per_partner: int, skip_partners: Collection[str] = ()
 ) -> Sequence[tuple[int, str]]:
     """(id, partner id) of due messages for one batch, oldest first: at most ``per_partner`` for any one partner,
     none for those in ``skip_partners`` (busy in this sender), so one partner's backlog cannot fill the batch."""
-    rank = func.row_number().over(partition_by=DeliveryRow.partner_id, order_by=DeliveryRow.id).label("rank")
-    inner = select(DeliveryRow.id, DeliveryRow.partner_id, rank).where(
-        DeliveryRow.status == PENDING,
-        DeliveryRow.next_attempt_at <= now,
-        ~_earlier_pending(),  # type: ignore[operator]
+    params = {"now": now, "skip": list(skip_partners), "per_partner": per_partner, "limit": limit}
+    return s.execute(_candidates(), params).tuples().all()
+
+
+@cache
+def _take() -> tuple[Update, Select[DeliveryRow]]:
+    mark = (
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(bindparam("ids", expanding=True)),
+            DeliveryRow.status == PENDING,
+            DeliveryRow.next_attempt_at <= bindparam("now"),
+            _first_pending(),
+        )
+        .values(next_attempt_at=bindparam("until"), attempts=DeliveryRow.attempts + 1, claim_token=bindparam("token"))
+        .execution_options(synchronize_session=False)
     )
-    if skip_partners:
-        inner = inner.where(DeliveryRow.partner_id.not_in(list(skip_partners)))
-    ranked = inner.subquery()
-    stmt = (
-        select(ranked.c.id, ranked.c.partner_id).where(ranked.c.rank <= per_partner).order_by(ranked.c.id).limit(limit)
+    taken = (
+        select(DeliveryRow)
+        .where(DeliveryRow.claim_token == bindparam("token"))
+        .order_by(DeliveryRow.id)
+        .execution_options(populate_existing=True)
     )
-    return s.execute(stmt).tuples().all()
+    return mark, taken
 
 
 def take(s: Session, ids: Sequence[int], now: datetime, lease: timedelta) -> tuple[str, Sequence[DeliveryRow]]:
@@ -151,24 +186,9 @@ def take(s: Session, ids: Sequence[int], now: datetime, lease: timedelta) -> tup
     token = uuid.uuid4().hex
     if not ids:
         return token, []
-    s.execute(
-        update(DeliveryRow)
-        .where(
-            DeliveryRow.id.in_(list(ids)),
-            DeliveryRow.status == PENDING,
-            DeliveryRow.next_attempt_at <= now,
-            ~_earlier_pending(),  # type: ignore[operator]
-        )
-        .values(next_attempt_at=now + lease, attempts=DeliveryRow.attempts + 1, claim_token=token)
-        .execution_options(synchronize_session=False)
-    )
-    rows = s.scalars(
-        select(DeliveryRow)
-        .where(DeliveryRow.claim_token == token)
-        .order_by(DeliveryRow.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    return token, rows
+    mark, taken = _take()
+    s.execute(mark, {"ids": list(ids), "now": now, "until": now + lease, "token": token})
+    return token, s.scalars(taken, {"token": token}).all()
 
 
 @dataclass(frozen=True)
@@ -211,7 +231,7 @@ def record(s: Session, attempts: Sequence[Attempt]) -> None:
         return
     now = utcnow()
     s.execute(
-        insert(DeliveryAttemptRow),
+        insert(DeliveryAttemptRow.__table__),  # type: ignore[arg-type]
         [
             {
                 "delivery_id": a.delivery_id,

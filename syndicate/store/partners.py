@@ -48,6 +48,13 @@ def get(s: Session, partner_id: str) -> PartnerRow:
     return row
 
 
+def load(s: Session, partner_ids: Collection[str]) -> Sequence[PartnerRow]:
+    """Several partners in one query."""
+    if not partner_ids:
+        return []
+    return s.scalars(select(PartnerRow).where(PartnerRow.id.in_(list(partner_ids)))).all()
+
+
 def disable(s: Session, partner_ids: Collection[str]) -> None:
     """Stop sending to these partners (they answered 410 Gone) until an operator's replay re-enables them."""
     if partner_ids:
