@@ -154,7 +154,7 @@ def candidates(
     """(id, partner id) of due messages for one batch, oldest first: at most ``per_partner`` for any one partner,
     none for those in ``skip_partners`` (busy in this sender), so one partner's backlog cannot fill the batch."""
     params = {"now": now, "skip": list(skip_partners), "per_partner": per_partner, "limit": limit}
-    return s.execute(_candidates(), params).tuples().all()
+    return s.execute(_candidates(), params).all()
 
 
 @cache
