@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     delivery_partner_concurrency: int = 4
     #: How long one batch task keeps taking newly due messages; then it finishes what is in flight and ends.
     delivery_batch_seconds: float = 30.0
+    #: Batch tasks taking messages at once, across all workers (each looks for new ones several times a second).
+    delivery_senders: int = 2
 
     #: Submissions per agency per minute (API and portal); 0 turns the limit off.
     submit_per_minute: int = 120

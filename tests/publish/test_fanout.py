@@ -156,3 +156,23 @@ def test_a_worker_killed_mid_send_loses_nothing(
     (row,) = _rows(partner_id)
     assert row.status == "delivered" and row.attempts == 2 and row.claim_token is None
     assert [r.webhook_id for r in partner.accepted] == [row.webhook_id] and not partner.problems
+
+
+def test_sender_slots_bound_the_runs_taking_messages(
+    database: str, broker: str, partners: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.celery_app import broker_redis
+    from workers.tasks.deliver import SENDER_SLOT, due
+
+    _settings(monkeypatch, delivery_senders="1")
+    _, partner = _add(partners, "p")
+    flow.publish()
+    client = broker_redis()
+    assert client is not None
+    running = client.lock(SENDER_SLOT.format(0), timeout=30)
+    assert running.acquire(blocking=False)
+    # Another run holds the one slot: it looks for newly due messages itself, so this task ends at once.
+    assert due() == 0 and partner.requests == 0
+    running.release()
+    assert due() == 1 and len(partner.accepted) == 1
+    assert client.get(SENDER_SLOT.format(0)) is None, "the slot is given back when the run ends"

@@ -7,12 +7,19 @@ longer than the broker's visibility timeout would be redelivered early, and a da
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from redis.exceptions import LockError, RedisError
 
 from syndicate import announce, delivery, fanout
-from workers.celery_app import app
+from syndicate.config import Settings, get_settings
+from workers.celery_app import app, broker_redis
 from workers.tasks.pipeline import RETRY_KW
 
 log = logging.getLogger(__name__)
+
+SENDER_SLOT = "syndicate:fanout-sender:{}"
 
 
 @app.task(name="syndicate.deliver.send", acks_late=True, ignore_result=True)
@@ -29,11 +36,45 @@ def due(release_id: str | None = None) -> int:
 
     ``release_id`` names the publication that prompted the run; the run takes every due message, that release's
     included, so a burst of publications is sent as one batch by whichever worker process gets there first.
+    When ``delivery_senders`` runs are already taking messages, this one ends at once: they look for newly due
+    messages several times a second, and a worker shared with polls keeps its other processes for them.
     """
-    made = fanout.run()
+    settings = get_settings()
+    with _sender_slot(settings) as held:
+        if not held:
+            return 0
+        made = fanout.run(settings)
     if made:
         log.info("delivery batch done: %d attempts", made, extra={"release_id": release_id})
     return made
+
+
+@contextmanager
+def _sender_slot(settings: Settings) -> Iterator[bool]:
+    """One of ``delivery_senders`` slots in Redis, held while a run takes new messages (it expires when the run
+    stops taking them, or when its worker died). Without Redis (the filesystem broker) every run goes ahead."""
+    client = broker_redis()
+    if client is None:
+        yield True
+        return
+    for slot in range(settings.delivery_senders):
+        lock = client.lock(SENDER_SLOT.format(slot), timeout=settings.delivery_batch_seconds)
+        try:
+            acquired = lock.acquire(blocking=False)
+        except RedisError:
+            log.warning("sender slots unavailable; sending anyway")
+            yield True
+            return
+        if acquired:
+            try:
+                yield True
+            finally:
+                try:
+                    lock.release()
+                except (LockError, RedisError):
+                    pass  # expired (the run outlived its taking time) or the broker is away: it expires anyway
+            return
+    yield False
 
 
 @app.task(name="syndicate.deliver.websub", **RETRY_KW)
