@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         default_factory=lambda: [5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600]
     )
     delivery_timeout: float = 15.0
+    #: Partner messages in flight at once in one deliver worker process, and to any one partner.
+    delivery_concurrency: int = 64
+    delivery_partner_concurrency: int = 4
+    #: How long one batch task keeps taking newly due messages; then it finishes what is in flight and ends.
+    delivery_batch_seconds: float = 30.0
+    #: Batch tasks taking messages at once, across all workers (each looks for new ones several times a second).
+    delivery_senders: int = 2
 
     #: Submissions per agency per minute (API and portal); 0 turns the limit off.
     submit_per_minute: int = 120

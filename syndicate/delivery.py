@@ -1,18 +1,21 @@
 """Partner pushes: which partners get a release, building the signed message, sending it, retrying, replaying.
 
 The pipeline calls ``plan_release`` / ``plan_retraction`` inside the transaction that publishes or retracts, so a
-message exists exactly when the change commits (at least once, never lost). Each message is then sent by its
-own task (``send``) with a short timeout, so one slow or dead partner never holds up another; a failure
-schedules the next attempt from ``settings.delivery_schedule`` with jitter, and the beat sweep (``reserve_due``)
-re-enqueues whatever has fallen due. After the schedule the message is dead until an operator replays it.
+message exists exactly when the change commits (at least once, never lost). The deliver worker's batch sender
+(``syndicate.fanout``) takes due messages and sends them concurrently, each with its own timeout, so one slow or
+dead partner never holds up another; a failure schedules the next attempt from ``settings.delivery_schedule``
+with jitter, and the beat sweep starts a batch for whatever has fallen due. After the schedule the message is
+dead until an operator replays it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -24,7 +27,7 @@ from syndicate.config import Settings, get_settings
 from syndicate.credit import gate
 from syndicate.errors import BlockedURL, SyndicateError
 from syndicate.model import Licence
-from syndicate.netguard import guarded_client
+from syndicate.netguard import guarded_async_client
 from syndicate.publish import ninjs, webhooks
 from syndicate.store import deliveries as store
 from syndicate.store import partners as partner_store
@@ -103,7 +106,8 @@ def plan_retraction(s: Session, row: ReleaseRow) -> int:
 
 
 def reserve_due(release_id: str | None = None) -> list[tuple[int, str]]:
-    """Reserve every due message (or one release's) for a send task each: (delivery id, claim token) pairs."""
+    """Reserve every due message (or one release's) for ``send`` one at a time: (delivery id, token) pairs.
+    The deliver worker sends in batches instead (``syndicate.fanout``); this is the single-message path."""
     lease_for = lease(get_settings())
     out = []
     with session() as s:
@@ -116,8 +120,14 @@ def reserve_due(release_id: str | None = None) -> list[tuple[int, str]]:
 
 
 def lease(settings: Settings) -> timedelta:
-    """How long a claimed message is left alone: longer than any attempt can take (connect + read + write)."""
+    """How long a taken message is left alone: longer than any attempt can take (``attempt_deadline``)."""
     return timedelta(seconds=4 * settings.delivery_timeout + 30)
+
+
+def attempt_deadline(settings: Settings) -> float:
+    """The most one attempt may take, start to end: httpx's timeouts are per phase, so a partner that drips its
+    answer a byte at a time is cut off here. Shorter than the lease, so no second sender starts meanwhile."""
+    return 3 * settings.delivery_timeout
 
 
 @dataclass(frozen=True)
@@ -137,78 +147,157 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+@dataclass(frozen=True)
+class Message:
+    """A taken message, ready to send: everything the attempt needs, so no database session is held meanwhile."""
+
+    delivery_id: int
+    #: the token it was taken with; its outcome is recorded only while the row still holds it
+    token: str
+    #: this attempt's number (1-based)
+    attempt: int
+    partner_id: str
+    release_id: str
+    webhook_id: str
+    url: str
+    secret: str = field(repr=False)
+    active: bool
+    #: the JSON body, or why it could not be built (recorded as the attempt's error)
+    body: bytes | str
+
+
+def messages(s: Session, rows: Sequence[DeliveryRow]) -> list[Message]:
+    """Build the messages for taken rows. The ninjs document is built once per release version and partner
+    profile (languages, ninjs version) in a batch, not once per partner."""
+    documents: dict[tuple[object, ...], dict[str, object] | SyndicateError] = {}
+    partners = {p.id: p for p in partner_store.load(s, {row.partner_id for row in rows})}
+    out = []
+    for row in rows:
+        assert row.claim_token is not None, "only a taken message is sent"
+        partner = partners[row.partner_id]
+        try:
+            body: bytes | str = _body(s, row, partner, documents)
+        except SyndicateError as exc:
+            body = f"cannot build the message: {exc}"
+        out.append(
+            Message(
+                delivery_id=row.id,
+                token=row.claim_token,
+                attempt=row.attempts,
+                partner_id=row.partner_id,
+                release_id=row.release_id,
+                webhook_id=row.webhook_id,
+                url=partner.url,
+                secret=partner.secret,
+                active=partner.active,
+                body=body,
+            )
+        )
+    return out
+
+
+def record(s: Session, settings: Settings, results: Sequence[tuple[Message, Outcome]]) -> None:
+    """Record a batch of attempts in the delivery log, schedule retries (the partner's Retry-After honoured when it
+    asks for longer), dead-letter what has spent the schedule, and disable partners that answered 410 Gone."""
+    now = utcnow()
+    attempts = []
+    for message, outcome in results:
+        retry_at = None
+        if not outcome.delivered and not outcome.final:
+            retry_at = next_attempt(settings.delivery_schedule, message.attempt, now, outcome.retry_after)
+        attempts.append(
+            store.Attempt(
+                delivery_id=message.delivery_id,
+                token=message.token,
+                attempt=message.attempt,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                latency_ms=outcome.latency_ms,
+                delivered=outcome.delivered,
+                retry_at=retry_at,
+            )
+        )
+    store.record(s, attempts)
+    partner_store.disable(s, {m.partner_id for m, o in results if o.status_code == 410})
+    for (message, outcome), attempt in zip(results, attempts, strict=True):
+        extra = {
+            "partner_id": message.partner_id,
+            "release_id": message.release_id,
+            "delivery_id": message.delivery_id,
+            "attempt": message.attempt,
+            "status_code": outcome.status_code,
+            "latency_ms": outcome.latency_ms,
+        }
+        if outcome.delivered:
+            log.info("delivered", extra=extra)
+        else:
+            now_status = store.PENDING if attempt.retry_at is not None else store.DEAD
+            log.warning("delivery failed (%s), now %s", outcome.error, now_status, extra=extra)
+
+
+def client(settings: Settings, *, concurrency: int = 1) -> httpx.AsyncClient:
+    """The HTTP client for partner pushes: every connection through the SSRF guard (checked at connect time,
+    so a partner's name cannot be rebound to an inside address), kept alive for the next message to the same
+    partner, redirects not followed (Standard Webhooks: a 3xx is a failure; the partner should update its URL)."""
+    return guarded_async_client(
+        settings,
+        timeout=httpx.Timeout(settings.delivery_timeout, connect=min(settings.delivery_timeout, 10.0)),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+    )
+
+
+async def attempt(http: httpx.AsyncClient, settings: Settings, message: Message) -> Outcome:
+    """One attempt at one message; never raises for anything the partner or the network does."""
+    if not message.active:
+        return Outcome(error="the partner is disabled (it answered 410 Gone); replay re-enables it", final=True)
+    if isinstance(message.body, str):
+        return Outcome(error=message.body)
+    headers = webhooks.signed_headers(message.secret, message.webhook_id, message.body, utcnow())
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(attempt_deadline(settings)):
+            answer = await http.post(message.url, content=message.body, headers=headers)
+    except BlockedURL as exc:
+        return Outcome(error=f"blocked: {exc}", latency_ms=_ms(started))
+    except (httpx.TimeoutException, TimeoutError) as exc:
+        return Outcome(error=f"timeout: {type(exc).__name__}", latency_ms=_ms(started))
+    except (httpx.HTTPError, SyndicateError, OSError) as exc:
+        return Outcome(error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=_ms(started))
+    code = answer.status_code
+    if code == 410:
+        return Outcome(410, "HTTP 410 Gone: the partner asked to stop; disabled", _ms(started), final=True)
+    return Outcome(
+        status_code=code,
+        error=None if 200 <= code < 300 else f"HTTP {code}",
+        latency_ms=_ms(started),
+        retry_after=retry_after(answer.headers.get("retry-after")),
+    )
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+async def _send_one(settings: Settings, message: Message) -> Outcome:
+    async with client(settings) as http:
+        return await attempt(http, settings, message)
+
+
 def send(delivery_id: int, token: str) -> str | None:
     """One attempt at one reserved message; returns its new status (None if it was not ours to send)."""
     settings = get_settings()
-    claimed = _claim(settings, delivery_id, token)
-    if claimed is None:
-        return None
-    row, partner, body = claimed
-    outcome = _attempt(settings, row, partner, body)
-    retry_at = None
-    if not outcome.delivered and not outcome.final:
-        retry_at = next_attempt(settings.delivery_schedule, row.attempts, utcnow(), outcome.retry_after)
     with session() as s:
-        fresh = s.get(DeliveryRow, delivery_id)
-        assert fresh is not None
-        store.record_attempt(
-            s,
-            fresh,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            latency_ms=outcome.latency_ms,
-            delivered=outcome.delivered,
-            retry_at=retry_at,
-        )
-        if outcome.status_code == 410:
-            partner_store.get(s, row.partner_id).active = False
-        status = fresh.status
-    extra = {
-        "partner_id": row.partner_id,
-        "release_id": row.release_id,
-        "delivery_id": delivery_id,
-        "attempt": row.attempts,
-        "status_code": outcome.status_code,
-        "latency_ms": outcome.latency_ms,
-    }
-    if outcome.delivered:
-        log.info("delivered", extra=extra)
-    else:
-        log.warning("delivery failed (%s), now %s", outcome.error, status, extra=extra)
-    return status
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    secret: str
-    active: bool
-
-
-def _claim(settings: Settings, delivery_id: int, token: str) -> tuple[DeliveryRow, Target, bytes | str] | None:
-    """Claim the message and build its body (or the reason it cannot be built), committing the claim before any
-    network traffic so a second task for the same message finds it taken."""
-    with session() as s:
+        # Claimed and committed before any traffic, so a second task for the same message finds it taken.
         row = store.claim(s, delivery_id, token, utcnow(), lease(settings))
         if row is None:
             return None
-        partner = partner_store.get(s, row.partner_id)
-        try:
-            body: bytes | str = _body(s, row, partner)
-        except SyndicateError as exc:
-            body = f"cannot build the message: {exc}"
-        return row, Target(partner.url, partner.secret, partner.active), body
-
-
-def _attempt(settings: Settings, row: DeliveryRow, partner: Target, body: bytes | str) -> Outcome:
-    if not partner.active:
-        return Outcome(error="the partner is disabled (it answered 410 Gone); replay re-enables it", final=True)
-    if isinstance(body, str):
-        return Outcome(error=body)
-    outcome = _post(settings, partner.url, partner.secret, row.webhook_id, body)
-    if outcome.status_code == 410:
-        return Outcome(410, "HTTP 410 Gone: the partner asked to stop; disabled", outcome.latency_ms, final=True)
-    return outcome
+        (message,) = messages(s, [row])
+    outcome = asyncio.run(_send_one(settings, message))
+    with session() as s:
+        record(s, settings, [(message, outcome)])
+        fresh = s.get(DeliveryRow, delivery_id, populate_existing=True)
+        return fresh.status if fresh is not None else None
 
 
 def next_attempt(schedule: list[int], attempt: int, now: datetime, retry_after: float | None = None) -> datetime | None:
@@ -223,30 +312,7 @@ def next_attempt(schedule: list[int], attempt: int, now: datetime, retry_after: 
     return now + timedelta(seconds=delay)
 
 
-def _post(settings: Settings, url: str, secret: str, msg_id: str, body: bytes) -> Outcome:
-    headers = webhooks.signed_headers(secret, msg_id, body, utcnow())
-    timeout = httpx.Timeout(settings.delivery_timeout, connect=min(settings.delivery_timeout, 10.0))
-    started = time.monotonic()
-    try:
-        # Redirects are not followed (Standard Webhooks: a 3xx is a failure; the partner should update its URL).
-        with guarded_client(settings, timeout=timeout, follow_redirects=False) as client:
-            answer = client.post(url, content=body, headers=headers)
-    except BlockedURL as exc:
-        return Outcome(error=f"blocked: {exc}", latency_ms=_ms(started))
-    except httpx.TimeoutException as exc:
-        return Outcome(error=f"timeout: {type(exc).__name__}", latency_ms=_ms(started))
-    except (httpx.HTTPError, SyndicateError, OSError) as exc:
-        return Outcome(error=f"{type(exc).__name__}: {exc}"[:500], latency_ms=_ms(started))
-    code = answer.status_code
-    return Outcome(
-        status_code=code,
-        error=None if 200 <= code < 300 else f"HTTP {code}",
-        latency_ms=_ms(started),
-        retry_after=_retry_after(answer.headers.get("retry-after")),
-    )
-
-
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
     """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
@@ -258,16 +324,26 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
-
-
-def _body(s: Session, row: DeliveryRow, partner: PartnerRow) -> bytes:
+def _body(
+    s: Session,
+    row: DeliveryRow,
+    partner: PartnerRow,
+    documents: dict[tuple[object, ...], dict[str, object] | SyndicateError],
+) -> bytes:
     """The message as JSON bytes: the same bytes on every attempt (only the signature headers change)."""
-    release = release_store.get(s, row.release_id)
-    shown = release.published_version if row.type == RETRACTED else row.version
-    ver = release_store.version(s, release.id, shown or row.version)
-    data = release_ninjs(release, ver, partner, status=row.type.removeprefix("release."))
+    key = (row.release_id, row.version, row.type, tuple(partner.languages or ()), partner.ninjs_version)
+    data = documents.get(key)
+    if data is None:
+        release = release_store.get(s, row.release_id)
+        shown = release.published_version if row.type == RETRACTED else row.version
+        ver = release_store.version(s, release.id, shown or row.version)
+        try:
+            data = release_ninjs(release, ver, partner, status=row.type.removeprefix("release."))
+        except SyndicateError as exc:
+            data = exc
+        documents[key] = data
+    if isinstance(data, SyndicateError):
+        raise data
     return webhooks.payload(row.type, data, row.created_at)
 
 

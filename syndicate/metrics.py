@@ -94,17 +94,27 @@ class QueueCollector(Collector):
 
 
 class DeliveryCollector(Collector):
-    """Partner messages by partner and status (pending, delivered, dead, refused): dead ones need an operator."""
+    """Partner messages by partner and status (pending, delivered, dead, refused): dead ones need an operator.
+    And attempts made per partner, ok (2xx) or failed, from the delivery log."""
 
     def collect(self) -> Iterator[Metric]:
         gauge = GaugeMetricFamily(
             "syndicate_partner_deliveries", "Partner messages by status", labels=["partner_id", "status"]
         )
+        attempts = GaugeMetricFamily(
+            "syndicate_partner_delivery_attempts",
+            "Attempts made per partner, by outcome (ok: a 2xx answer)",
+            labels=["partner_id", "outcome"],
+        )
         with session() as s:
             for partner_id, counts in deliveries.counts_by_partner(s).items():
                 for status, count in counts.items():
                     gauge.add_metric([partner_id, status], count)
+            for partner_id, counts in deliveries.attempts_by_partner(s).items():
+                for outcome, count in counts.items():
+                    attempts.add_metric([partner_id, outcome], count)
         yield gauge
+        yield attempts
 
 
 def registry() -> CollectorRegistry:

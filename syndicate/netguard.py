@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -245,14 +247,23 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+@lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    # Built once per process: loading the CA bundle costs milliseconds, and it was most of a partner push's CPU
+    # when every client built its own. An SSLContext is safe to share between threads and connections.
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def _transport(settings: Settings, limits: httpx.Limits | None) -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport(limits=limits or httpx.Limits(), trust_env=False)
+    transport = httpx.HTTPTransport(verify=_tls(), limits=limits or httpx.Limits(), trust_env=False)
     transport._pool._network_backend = GuardedBackend(Policy.from_settings(settings))
     return transport
 
 
 def _async_transport(settings: Settings, limits: httpx.Limits | None) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits(), trust_env=False)
+    transport = httpx.AsyncHTTPTransport(verify=_tls(), limits=limits or httpx.Limits(), trust_env=False)
     transport._pool._network_backend = AsyncGuardedBackend(Policy.from_settings(settings))
     return transport
 

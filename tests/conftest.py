@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import redis
 from sqlalchemy import text
@@ -168,6 +170,15 @@ class Proc:
                 self.popen.kill()
                 self.popen.wait()
         self._fh.close()
+
+
+def kill_hard(proc: Proc) -> None:
+    """SIGKILL a process and its children at once (a machine losing power, the OOM killer), no clean-up."""
+    family = [psutil.Process(proc.popen.pid), *psutil.Process(proc.popen.pid).children(recursive=True)]
+    for p in family:
+        p.send_signal(signal.SIGKILL)
+    psutil.wait_procs(family, timeout=10)
+    proc.stop()
 
 
 @pytest.fixture

@@ -1,20 +1,26 @@
 """Deliveries to partners: one row per message, handed to one send task at a time, and its log.
 
 A delivery is *due* when it is pending, its ``next_attempt_at`` has passed, and no earlier message for the same
-partner and release is still pending (so version 3 never overtakes version 2). The sweep *reserves* a due row
-for one task (a fresh ``claim_token``, ``next_attempt_at`` moved forward by a lease) and the task *claims* it with
-that token before sending. So a sweep that runs again while the task waits in the queue enqueues nothing more,
-a duplicate or late task finds its token gone, and a task lost with its worker leaves a row that falls due
-again when the lease runs out.
+partner and release is still pending (so version 3 never overtakes version 2).
+
+The batch sender *takes* due rows in one statement: a fresh ``claim_token`` for the batch, ``attempts`` counted,
+``next_attempt_at`` moved forward by a lease. Its outcomes are recorded only where the row still holds that token.
+So a second sender finds the rows taken, and a sender killed mid-send leaves rows that fall due again when the
+lease runs out (at least once, never lost).
+
+The single-message path (``reserve`` then ``claim``) does the same in two steps: the reservation's token is
+swapped for a fresh one at the claim, so a duplicate task holding the first token finds nothing to claim.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from syndicate.store.tables import DeliveryAttemptRow, DeliveryRow, utcnow
@@ -56,14 +62,16 @@ def add(
     return row
 
 
-def _earlier_pending() -> object:
+@cache
+def _first_pending() -> ColumnElement[bool]:
+    """The message is the oldest pending one of its partner and release: the only one of them that may go out.
+    (A grouped IN, not a correlated NOT EXISTS: SQLite answers that one by rescanning every pending row for
+    each pending row.) Built once: the batch sender uses it several times a second."""
     earlier = aliased(DeliveryRow)
-    return exists().where(
-        earlier.partner_id == DeliveryRow.partner_id,
-        earlier.release_id == DeliveryRow.release_id,
-        earlier.status == PENDING,
-        earlier.id < DeliveryRow.id,
+    first = (
+        select(func.min(earlier.id)).where(earlier.status == PENDING).group_by(earlier.partner_id, earlier.release_id)
     )
+    return DeliveryRow.id.in_(first)
 
 
 def due(s: Session, now: datetime, *, release_id: str | None = None, limit: int = 500) -> Sequence[int]:
@@ -73,7 +81,7 @@ def due(s: Session, now: datetime, *, release_id: str | None = None, limit: int 
         .where(
             DeliveryRow.status == PENDING,
             DeliveryRow.next_attempt_at <= now,
-            ~_earlier_pending(),  # type: ignore[operator]
+            _first_pending(),
         )
         .order_by(DeliveryRow.id)
         .limit(limit)
@@ -94,7 +102,7 @@ def reserve(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> st
                 DeliveryRow.id == delivery_id,
                 DeliveryRow.status == PENDING,
                 DeliveryRow.next_attempt_at <= now,
-                ~_earlier_pending(),  # type: ignore[operator]
+                _first_pending(),
             )
         )
         .values(next_attempt_at=now + lease, claim_token=token)
@@ -105,16 +113,153 @@ def reserve(s: Session, delivery_id: int, now: datetime, lease: timedelta) -> st
 
 def claim(s: Session, delivery_id: int, token: str, now: datetime, lease: timedelta) -> DeliveryRow | None:
     """Take a reserved message for one attempt (None if the token is not the current one: a duplicate or late
-    task). The caller commits right away, before sending."""
+    task). The row's token is replaced by a fresh one (``row.claim_token``) that recording the outcome needs.
+    The caller commits right away, before sending."""
+    fresh = uuid.uuid4().hex
     result = s.execute(
         update(DeliveryRow)
         .where(DeliveryRow.id == delivery_id, DeliveryRow.status == PENDING, DeliveryRow.claim_token == token)
-        .values(next_attempt_at=now + lease, attempts=DeliveryRow.attempts + 1, claim_token=None)
+        .values(next_attempt_at=now + lease, attempts=DeliveryRow.attempts + 1, claim_token=fresh)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return s.get(DeliveryRow, delivery_id, populate_existing=True)
+
+
+@cache
+def _candidates() -> Select[int, str]:
+    rank = func.row_number().over(partition_by=DeliveryRow.partner_id, order_by=DeliveryRow.id).label("rank")
+    ranked = (
+        select(DeliveryRow.id, DeliveryRow.partner_id, rank)
+        .where(
+            DeliveryRow.status == PENDING,
+            DeliveryRow.next_attempt_at <= bindparam("now"),
+            _first_pending(),
+            DeliveryRow.partner_id.not_in(bindparam("skip", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.id, ranked.c.partner_id)
+        .where(ranked.c.rank <= bindparam("per_partner"))
+        .order_by(ranked.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+def candidates(
+    s: Session, now: datetime, *, limit: int, per_partner: int, skip_partners: Collection[str] = ()
+) -> Sequence[tuple[int, str]]:
+    """(id, partner id) of due messages for one batch, oldest first: at most ``per_partner`` for any one partner,
+    none for those in ``skip_partners`` (busy in this sender), so one partner's backlog cannot fill the batch."""
+    params = {"now": now, "skip": list(skip_partners), "per_partner": per_partner, "limit": limit}
+    return s.execute(_candidates(), params).all()
+
+
+@cache
+def _take() -> tuple[Update, Select[DeliveryRow]]:
+    mark = (
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(bindparam("ids", expanding=True)),
+            DeliveryRow.status == PENDING,
+            DeliveryRow.next_attempt_at <= bindparam("now"),
+            _first_pending(),
+        )
+        .values(next_attempt_at=bindparam("until"), attempts=DeliveryRow.attempts + 1, claim_token=bindparam("token"))
+        .execution_options(synchronize_session=False)
+    )
+    taken = (
+        select(DeliveryRow)
+        .where(DeliveryRow.claim_token == bindparam("token"))
+        .order_by(DeliveryRow.id)
+        .execution_options(populate_existing=True)
+    )
+    return mark, taken
+
+
+def take(s: Session, ids: Sequence[int], now: datetime, lease: timedelta) -> tuple[str, Sequence[DeliveryRow]]:
+    """Claim due messages for one batch in one statement: returns the batch's token and the rows it got (those
+    still due: another sender may have taken some). Each attempt is counted here, before any traffic, so a sender
+    killed mid-send has spent one attempt of the schedule. The caller commits before sending."""
+    token = uuid.uuid4().hex
+    if not ids:
+        return token, []
+    mark, taken = _take()
+    s.execute(mark, {"ids": list(ids), "now": now, "until": now + lease, "token": token})
+    return token, s.scalars(taken, {"token": token}).all()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt's outcome for one taken message, to be recorded."""
+
+    delivery_id: int
+    #: the token the message was taken with: the outcome is applied only if the row still holds it
+    token: str
+    #: the attempt's number (1-based), as counted when the message was taken
+    attempt: int
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    delivered: bool
+    #: when to try again; None (and not delivered) makes the message dead
+    retry_at: datetime | None
+
+
+_APPLY = (
+    update(DeliveryRow.__table__)  # type: ignore[arg-type]
+    .where(DeliveryRow.id == bindparam("b_id"), DeliveryRow.claim_token == bindparam("b_token"))
+    .values(
+        status=bindparam("b_status"),
+        next_attempt_at=bindparam("b_next"),
+        delivered_at=bindparam("b_delivered_at"),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+        last_latency_ms=bindparam("b_latency"),
+        claim_token=None,
+    )
+)
+
+
+def record(s: Session, attempts: Sequence[Attempt]) -> None:
+    """Log a batch of attempts and move each message on: delivered, pending until its ``retry_at``, or dead.
+    Two statements for the whole batch. A message whose token has changed (replayed, or taken again after its
+    lease ran out) keeps its new state; its attempt is still logged, since it was made."""
+    if not attempts:
+        return
+    now = utcnow()
+    s.execute(
+        insert(DeliveryAttemptRow.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "delivery_id": a.delivery_id,
+                "attempt": a.attempt,
+                "at": now,
+                "status_code": a.status_code,
+                "error": a.error,
+                "latency_ms": a.latency_ms,
+            }
+            for a in attempts
+        ],
+    )
+    params = []
+    for a in attempts:
+        status = DELIVERED if a.delivered else PENDING if a.retry_at is not None else DEAD
+        params.append(
+            {
+                "b_id": a.delivery_id,
+                "b_token": a.token,
+                "b_status": status,
+                "b_next": a.retry_at if status == PENDING else None,
+                "b_delivered_at": now if a.delivered else None,
+                "b_code": a.status_code,
+                "b_error": a.error,
+                "b_latency": a.latency_ms,
+            }
+        )
+    s.execute(_APPLY, params)
 
 
 def record_attempt(
@@ -127,26 +272,24 @@ def record_attempt(
     delivered: bool,
     retry_at: datetime | None,
 ) -> None:
-    """Log one attempt and move the delivery on: delivered, pending until ``retry_at``, or dead (no retry_at)."""
-    now = utcnow()
-    s.add(
-        DeliveryAttemptRow(
-            delivery_id=row.id,
-            attempt=row.attempts,
-            at=now,
-            status_code=status_code,
-            error=error,
-            latency_ms=latency_ms,
-        )
+    """``record`` for one claimed row (the ORM object is refreshed to its new state)."""
+    assert row.claim_token is not None, "only a claimed message has an outcome to record"
+    record(
+        s,
+        [
+            Attempt(
+                delivery_id=row.id,
+                token=row.claim_token,
+                attempt=row.attempts,
+                status_code=status_code,
+                error=error,
+                latency_ms=latency_ms,
+                delivered=delivered,
+                retry_at=retry_at,
+            )
+        ],
     )
-    row.last_status_code, row.last_error, row.last_latency_ms = status_code, error, latency_ms
-    if delivered:
-        row.status, row.delivered_at, row.next_attempt_at = DELIVERED, now, None
-    elif retry_at is not None:
-        row.status, row.next_attempt_at = PENDING, retry_at
-    else:
-        row.status, row.next_attempt_at = DEAD, None
-    s.flush()
+    s.refresh(row)
 
 
 def for_partner(
@@ -195,4 +338,19 @@ def counts_by_partner(s: Session) -> dict[str, dict[str, int]]:
     ).all()
     for partner_id, status, count in rows:
         out.setdefault(partner_id, {})[status] = int(count)
+    return out
+
+
+def attempts_by_partner(s: Session) -> dict[str, dict[str, int]]:
+    """Attempts made per partner, split into ``ok`` (2xx) and ``failed`` (anything else, no answer included)."""
+    outcome = case((DeliveryAttemptRow.status_code.between(200, 299), "ok"), else_="failed").label("outcome")
+    rows = s.execute(
+        select(DeliveryRow.partner_id, outcome, func.count())
+        .select_from(DeliveryAttemptRow)
+        .join(DeliveryRow, DeliveryRow.id == DeliveryAttemptRow.delivery_id)
+        .group_by(DeliveryRow.partner_id, outcome)
+    ).all()
+    out: dict[str, dict[str, int]] = {}
+    for partner_id, kind, count in rows:
+        out.setdefault(partner_id, {})[kind] = int(count)
     return out

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from syndicate.errors import NotFound
@@ -46,6 +46,24 @@ def get(s: Session, partner_id: str) -> PartnerRow:
     if row is None:
         raise NotFound(f"no partner {partner_id}")
     return row
+
+
+def load(s: Session, partner_ids: Collection[str]) -> Sequence[PartnerRow]:
+    """Several partners in one query."""
+    if not partner_ids:
+        return []
+    return s.scalars(select(PartnerRow).where(PartnerRow.id.in_(list(partner_ids)))).all()
+
+
+def disable(s: Session, partner_ids: Collection[str]) -> None:
+    """Stop sending to these partners (they answered 410 Gone) until an operator's replay re-enables them."""
+    if partner_ids:
+        s.execute(
+            update(PartnerRow)
+            .where(PartnerRow.id.in_(list(partner_ids)))
+            .values(active=False)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def find(s: Session, id_or_name: str) -> PartnerRow:

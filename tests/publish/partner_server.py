@@ -38,6 +38,9 @@ class Partner:
     status: int = 0
     retry_after: str | None = None
     requests: int = 0
+    #: requests being answered right now, and the most there ever were at once
+    open: int = 0
+    peak: int = 0
     accepted: list[Received] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -45,7 +48,16 @@ class Partner:
     def handle(self, body: bytes, headers: dict[str, str]) -> int:
         with self.lock:
             self.requests += 1
+            self.open += 1
+            self.peak = max(self.peak, self.open)
             number = self.requests
+        try:
+            return self._answer(number, body, headers)
+        finally:
+            with self.lock:
+                self.open -= 1
+
+    def _answer(self, number: int, body: bytes, headers: dict[str, str]) -> int:
         if self.stall:
             time.sleep(self.stall)
         if self.status:

@@ -7,12 +7,10 @@ release published).
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -22,7 +20,7 @@ from syndicate.embedded import EmbeddedRedis
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
-from tests.conftest import TEST_DB, Proc, figure, wait_for
+from tests.conftest import TEST_DB, Proc, figure, kill_hard, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -67,14 +65,6 @@ def _wait_all(ids: list[str], *procs: Proc) -> None:
         raise AssertionError(f"{exc}; {_published_count(ids)} published\n{logs}") from None
 
 
-def _kill_hard(proc: Proc) -> None:
-    family = [psutil.Process(proc.popen.pid), *psutil.Process(proc.popen.pid).children(recursive=True)]
-    for p in family:
-        p.send_signal(signal.SIGKILL)
-    psutil.wait_procs(family, timeout=10)
-    proc.stop()
-
-
 def _assert_published_exactly_once(ids: list[str], tag: str) -> None:
     with session() as s:
         counts = dict(
@@ -98,7 +88,7 @@ def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_
     try:
         ids = _submit_batch(200, "킬")
         wait_for(lambda: _published_count(ids) >= 40, 120, what="some releases published")
-        _kill_hard(worker)
+        kill_hard(worker)
         killed_at = time.monotonic()
         assert _published_count(ids) < 200, "the batch finished before the kill; the test proves nothing"
         worker = _start_worker(tmp_path, "worker2")
