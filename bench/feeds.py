@@ -42,7 +42,8 @@ http {{
 
 def _fill(data_dir: Path, target_bytes: int) -> None:
     """Publish releases until the all-agencies Korean RSS feed is about target_bytes."""
-    os.environ.update(service_env(data_dir, SYNDICATE_FEED_ITEMS="60"))
+    # No target language: the default (English through Google) would wait on a provider this bench never needs.
+    os.environ.update(service_env(data_dir, SYNDICATE_FEED_ITEMS="60", SYNDICATE_LANGUAGES=""))
     from syndicate import pipeline, syndication
     from syndicate.model import RawRelease
     from syndicate.store.migrate import upgrade_and_sync
@@ -53,7 +54,7 @@ def _fill(data_dir: Path, target_bytes: int) -> None:
     while len(syndication.get_document("ko", "rss.xml").body) < target_bytes:
         if i > 200:
             raise SystemExit("the feed does not grow to the target size; raise SYNDICATE_FEED_ITEMS")
-        for _ in range(5):
+        for _ in range(10):
             raw = RawRelease(title=f"인천시 벤치마크 보도자료 {i}", body=f"{paragraph}\n\n{paragraph}", language="ko")
             release_id, _, _ = pipeline.submit(agency_id="incheon", raw=raw)
             for step in pipeline.STEPS:

@@ -144,7 +144,7 @@ def latency(env: dict[str, str], tmp: Path, n: int) -> list[float]:
 
 
 def run(quick: bool = False) -> list[Result]:
-    n = 100 if quick else 300
+    n = 40 if quick else 300
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         redis = EmbeddedRedis(tmp / "redis")
@@ -154,7 +154,7 @@ def run(quick: bool = False) -> list[Result]:
         try:
             trivial = trivial_rate(env, tmp, n * 5)
             releases, per_release = pipeline_rate(env, tmp, n)
-            lat = latency(env, tmp, 10 if quick else 30)
+            lat = latency(env, tmp, 5 if quick else 30)
         finally:
             redis.stop()
     ceiling = trivial / per_release

@@ -38,7 +38,7 @@ BENCHMARKS = [
 def _run_one(name: str, quick: bool) -> list[Result]:
     module = importlib.import_module(f"bench.{name}")
     if name == "feeds":
-        return list(module.run(seconds=2 if quick else 5, rounds=1 if quick else 3))
+        return list(module.run(seconds=1 if quick else 5, rounds=1 if quick else 3))
     return list(module.run(quick=quick))
 
 

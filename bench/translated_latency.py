@@ -111,7 +111,7 @@ def measure(n: int) -> tuple[list[float], int]:
 
 
 def run(quick: bool = False, n: int | None = None) -> list[Result]:
-    figures, calls = measure(n or (5 if quick else 20))
+    figures, calls = measure(n or (3 if quick else 20))
     p50 = statistics.median(figures)
     p95 = figures[min(len(figures) - 1, round(0.95 * (len(figures) - 1)))]
     reference = LATENCY * ROUNDS
