@@ -24,7 +24,9 @@ from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited, SyndicateError
 from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
+from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
+from syndicate.normalize.sanitize import sanitize_html
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
@@ -65,6 +67,9 @@ def submit(
 ) -> tuple[str, str, list[Next]]:
     """Store a comms team's submission; returns (release id, status, steps to enqueue). ``release_id`` lets a
     caller that stored files for the release first (the portal's attachments) choose the id."""
+    # Fingerprinted like an ingested release, so that an outlet's copy found later becomes one more place of
+    # this release instead of a release of its own.
+    fingerprint = ident.fingerprint(ident.visible_text(_sanitized(raw)))
     with session() as s:
         _check_rate(s, agency_id)
         row = store.create(
@@ -75,8 +80,14 @@ def submit(
             language=raw.language or "ko",
             category=category,
             embargo_until=embargo_until,
+            fingerprint=fingerprint,
+            quarters=ident.quarters(fingerprint) if fingerprint else None,
         )
         return row.id, row.status, [Next(STEPS[0], row.id, 1)]
+
+
+def _sanitized(raw: RawRelease) -> RawRelease:
+    return raw.model_copy(update={"body": sanitize_html(raw.body, raw.url)}) if raw.body_is_html else raw
 
 
 def correct(

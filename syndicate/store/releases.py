@@ -38,7 +38,10 @@ def create(
     embargo_until: datetime | None = None,
     source_id: str | None = None,
     release_id: str | None = None,
+    fingerprint: str | None = None,
+    quarters: tuple[int, int, int, int] | None = None,
 ) -> ReleaseRow:
+    """A new release at version 1 (``fingerprint`` and its ``quarters``: its SimHash, for near-duplicates)."""
     release_id = release_id or new_id()
     row = ReleaseRow(
         id=release_id,
@@ -50,7 +53,10 @@ def create(
         category=category,
         embargo_until=embargo_until,
         version=1,
+        fingerprint=fingerprint,
     )
+    if quarters is not None:
+        row.fingerprint_q0, row.fingerprint_q1, row.fingerprint_q2, row.fingerprint_q3 = quarters
     s.add(row)
     s.add(ReleaseVersionRow(release_id=release_id, version=1, raw=raw))
     s.flush()

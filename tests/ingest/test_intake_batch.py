@@ -79,3 +79,15 @@ def test_a_correction_is_remembered_and_places_seen_again_are_touched(database: 
         (place,) = places.of_release(s, first[1].release_id)
         assert place.last_seen_at > before["guid:src:b"]
         assert [v.version for v in release_store.versions(s, first[0].release_id)] == [1, 2]
+
+
+def test_an_outlets_copy_of_a_submitted_release_is_a_second_place_of_it(database: str) -> None:
+    """A comms team submits; an outlet republishes; the poll of the outlet's feed finds the submission."""
+    submitted, _, _ = pipeline.submit(
+        agency_id="incheon", raw=RawRelease(title="청년 일자리", body=f"<p>{TEXT}</p>", body_is_html=True)
+    )
+    steps = pipeline.ingest("outlet", [_raw("x", "청년 일자리", TEXT + " [뉴스출처 : 인천시]")])
+    assert steps == [] and _count(ReleaseRow) == 1
+    with session() as s:
+        assert [p.identity for p in places.of_release(s, submitted)] == ["guid:outlet:x"]
+        assert [e.stage for e in release_store.events(s, submitted)] == ["received", "seen_elsewhere"]
