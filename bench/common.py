@@ -58,6 +58,23 @@ def service_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def create_key(env: dict[str, str], agency: str) -> str:
+    """An API key for ``agency`` in the service that ``env`` points at (through the CLI, as an operator would)."""
+    return subprocess.run(
+        [*PY, "keys", "create", "--agency", agency], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def wait_ready(log: Path, timeout: float = 60) -> None:
+    """Wait for a Celery worker's "ready." in its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and "ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"worker did not start: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
+
+
 def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

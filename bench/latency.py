@@ -22,7 +22,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, service_env  # noqa: E402
+from bench.common import create_key, free_port, service_env  # noqa: E402
 from syndicate.embedded import EmbeddedRedis  # noqa: E402
 
 
@@ -39,14 +39,7 @@ def main() -> None:
         env = service_env(data, SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_BASE_URL=base)
         run = [sys.executable, "-m", "syndicate"]
         subprocess.run([*run, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-        key = subprocess.run(
-            [*run, "keys", "create", "--agency", "incheon"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        key = create_key(env, "incheon")
         procs = [
             subprocess.Popen(
                 [*run, "api", "--port", str(port)],

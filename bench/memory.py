@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.common import PY, ROOT, Result, free_port, process, service_env, wait_http
+from bench.common import PY, Result, create_key, free_port, process, service_env, wait_http
 
 
 def _memory_mb(pid: int) -> tuple[float, float]:
@@ -80,14 +79,7 @@ def run(quick: bool = False) -> list[Result]:
             wait_http(f"{base}/healthz")
             time.sleep(2 if quick else 5)
             idle, idle_rss = _memory_mb(up.pid)
-            key = subprocess.run(
-                [*PY, "keys", "create", "--agency", "incheon"],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            key = create_key(env, "incheon")
             sizes = []
             start = 0
             for n in (first, further, further):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,17 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import PY, ROOT, Result, free_port, median, process, service_env, wait_http
+from bench.common import PY, Result, create_key, free_port, median, process, service_env, wait_http, wait_ready
 from syndicate.embedded import EmbeddedRedis
-
-
-def _wait_ready(log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and "ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"worker did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
 def trivial_rate(env: dict[str, str], tmp: Path, n: int) -> float:
@@ -46,7 +36,7 @@ def trivial_rate(env: dict[str, str], tmp: Path, n: int) -> float:
         "--loglevel=INFO",
     ]
     with process(args, env, log):
-        _wait_ready(log)
+        wait_ready(log)
         os.environ["SYNDICATE_BROKER_URL"] = env["SYNDICATE_BROKER_URL"]
         from bench.trivial_tasks import app
 
@@ -78,7 +68,7 @@ def pipeline_rate(env: dict[str, str], tmp: Path, n: int) -> tuple[float, float]
     upgrade_and_sync()
     log = tmp / "worker.log"
     with process([*PY, "worker", "--concurrency", "2"], env, log):
-        _wait_ready(log)
+        wait_ready(log)
         ids = []
         start = time.perf_counter()
         for i in range(n):
@@ -113,13 +103,11 @@ def latency(env: dict[str, str], tmp: Path, n: int) -> list[float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**env, "SYNDICATE_BASE_URL": base}
-    key = subprocess.run(
-        [*PY, "keys", "create", "--agency", "seoul"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    key = create_key(env, "seoul")
     log = tmp / "worker2.log"
     with process([*PY, "api", "--port", str(port)], env), process([*PY, "worker", "--concurrency", "2"], env, log):
         wait_http(f"{base}/healthz")
-        _wait_ready(log)
+        wait_ready(log)
         client = httpx.Client(timeout=10)
         feeds = ["/feeds/ko/rss.xml", "/feeds/ko/agencies/seoul/rss.xml", "/feeds/ko/categories/bench/rss.xml"]
         figures = []

@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import create_key  # noqa: E402
 from syndicate.embedded import EmbeddedRedis  # noqa: E402
 
 PASSWORD = "bench password 1"
@@ -86,14 +87,7 @@ def main() -> None:
         subprocess.run([*run, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
         user = ["users", "create", "--agency", "incheon", "--email", "bench@incheon.go.kr", "--password", PASSWORD]
         subprocess.run([*run, *user], env=env, cwd=ROOT, check=True, capture_output=True)
-        key = subprocess.run(
-            [*run, "keys", "create", "--agency", "incheon"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        key = create_key(env, "incheon")
         quiet = {"env": env, "cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         procs = [
             subprocess.Popen([*run, "api", "--port", str(port)], **quiet),  # type: ignore[call-overload]

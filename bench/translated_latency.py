@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import PY, ROOT, Result, free_port, process, service_env, wait_http
+from bench.common import PY, ROOT, Result, create_key, free_port, process, service_env, wait_http, wait_ready
 from syndicate.embedded import EmbeddedRedis
 from tests.translate.loopback import LoopbackServer
 
@@ -67,25 +67,14 @@ def measure(n: int) -> tuple[list[float], int]:
             )
             try:
                 subprocess.run([*PY, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-                key = subprocess.run(
-                    [*PY, "keys", "create", "--agency", "incheon"],
-                    env=env,
-                    cwd=ROOT,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout.strip()
+                key = create_key(env, "incheon")
                 log = tmp / "worker.log"
                 with (
                     process([*PY, "api", "--port", str(port)], env, tmp / "api.log"),
                     process([*PY, "worker", "--concurrency", "2"], env, log),
                 ):
                     wait_http(f"{base}/healthz")
-                    deadline = time.monotonic() + 60
-                    while "ready." not in log.read_text(errors="replace"):
-                        if time.monotonic() > deadline:
-                            raise SystemExit(f"worker did not start: {log.read_text(errors='replace')[-2000:]}")
-                        time.sleep(0.1)
+                    wait_ready(log)
                     client = httpx.Client(timeout=10)
                     figures = []
                     calls_before = server.state.total
