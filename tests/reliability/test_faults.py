@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from syndicate import pipeline, syndication
+from syndicate import partners, pipeline, syndication
 from syndicate.config import get_settings
 from syndicate.embedded import EmbeddedRedis
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow
 from tests.conftest import TEST_DB, Proc, figure, kill_hard, wait_for
+from tests.publish.partner_server import Partner, Server
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +83,15 @@ def _assert_published_exactly_once(ids: list[str], tag: str) -> None:
     assert not missing, missing
 
 
-def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_recovery: None, tmp_path: Path) -> None:
+def test_worker_killed_mid_batch_loses_nothing(
+    database: str, broker: str, fast_recovery: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A message taken by the killed worker is sent again when its lease (4 × this + 30 s) runs out.
+    monkeypatch.setenv("SYNDICATE_DELIVERY_TIMEOUT", "2")
+    get_settings.cache_clear()
+    server = Server()
+    _, secret = partners.add_partner(name="Kill", url=f"{server.base}/kill")
+    receiver = server.partners["kill"] = Partner(secret=secret)
     beat = Proc(["beat"], tmp_path / "beat.log")
     worker = _start_worker(tmp_path, "worker1")
     try:
@@ -98,9 +107,21 @@ def test_worker_killed_mid_batch_loses_nothing(database: str, broker: str, fast_
         figure("sigkill.releases", len(ids))
         figure("sigkill.lost", len(ids) - _published_count(ids))
         figure("sigkill.recovery_s", f"{recovery:.1f}")
+        # The partner has every release's version; a copy arrives only under the same webhook-id.
+        wait_for(lambda: len({r.webhook_id for r in receiver.accepted}) >= len(ids), 120, what="every delivery")
+        ids_by_release: dict[str, set[str]] = {}
+        for received in receiver.accepted:
+            ids_by_release.setdefault(received.data["uri"], set()).add(received.webhook_id)
+        assert len(ids_by_release) == len(ids), receiver.problems
+        new_ids = sum(len(webhook_ids) - 1 for webhook_ids in ids_by_release.values())
+        figure("sigkill.partner_deliveries", len(ids_by_release))
+        figure("sigkill.duplicates_with_new_webhook_id", new_ids)
+        assert new_ids == 0
+        assert not receiver.problems
     finally:
         worker.stop()
         beat.stop()
+        server.close()
 
 
 @pytest.fixture
