@@ -58,6 +58,24 @@ def service_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def embedded_broker(tmp: Path, **extra: str) -> Iterator[dict[str, str]]:
+    """The service's environment (``service_env`` of ``tmp/data``) on an embedded Redis of its own, stopped after."""
+    from syndicate.embedded import EmbeddedRedis
+
+    redis = EmbeddedRedis(tmp / "redis")
+    url = redis.start()
+    try:
+        yield service_env(tmp / "data", SYNDICATE_BROKER_URL=url, **extra)
+    finally:
+        redis.stop()
+
+
+def p95(ordered: list[float]) -> float:
+    """The 95th percentile of sorted figures (nearest rank)."""
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def create_key(env: dict[str, str], agency: str) -> str:
     """An API key for ``agency`` in the service that ``env`` points at (through the CLI, as an operator would)."""
     return subprocess.run(

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Result, free_port, process, service_env, wait_http
-from syndicate.embedded import EmbeddedRedis
+from bench.common import Result, embedded_broker, free_port, process, wait_http
 
 PARTNERS = 100
 
@@ -90,13 +89,9 @@ def run(quick: bool = False) -> list[Result]:
     releases = 2 if quick else 10
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        redis = EmbeddedRedis(tmp / "redis")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = service_env(
-            tmp / "data", SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_ALLOW_HOSTS="127.0.0.1", SYNDICATE_LANGUAGES=""
-        )
-        try:
+        with embedded_broker(tmp, SYNDICATE_ALLOW_HOSTS="127.0.0.1", SYNDICATE_LANGUAGES="") as env:
             receiver = [
                 sys.executable,
                 "-m",
@@ -113,8 +108,6 @@ def run(quick: bool = False) -> list[Result]:
                 ours, total = _ours(env, tmp, url, releases)
                 body = b'{"type":"release.published","timestamp":"2026-11-25T00:00:00Z","data":' + b"x" * 3000 + b"}"
                 bare = asyncio.run(_bare(url, total, body))
-        finally:
-            redis.stop()
     ratio = ours / bare
     return [
         Result(

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import PY, Result, create_key, free_port, median, process, service_env, wait_http, wait_ready
-from syndicate.embedded import EmbeddedRedis
+from bench.common import PY, Result, create_key, embedded_broker, free_port, median, p95, process, wait_http, wait_ready
 
 
 def trivial_rate(env: dict[str, str], tmp: Path, n: int) -> float:
@@ -135,20 +134,16 @@ def run(quick: bool = False) -> list[Result]:
     n = 40 if quick else 300
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        redis = EmbeddedRedis(tmp / "redis")
         # Without translation, as the target says: no target language, so no provider is ever called (the
         # default, English through Google, would time the network or its absence instead of the pipeline).
-        env = service_env(tmp / "data", SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_LANGUAGES="")
-        try:
+        with embedded_broker(tmp, SYNDICATE_LANGUAGES="") as env:
             trivial = trivial_rate(env, tmp, n * 5)
             releases, per_release = pipeline_rate(env, tmp, n)
             lat = latency(env, tmp, 5 if quick else 30)
-        finally:
-            redis.stop()
     ceiling = trivial / per_release
     ratio = releases / ceiling
     p50 = median(lat)
-    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+    p95_s = p95(lat)
     return [
         Result(
             "pipeline_throughput",
@@ -165,11 +160,11 @@ def run(quick: bool = False) -> list[Result]:
         ),
         Result(
             "submit_to_every_feed",
-            {"p50_s": round(p50, 3), "p95_s": round(p95, 3), "n": len(lat)},
+            {"p50_s": round(p50, 3), "p95_s": round(p95_s, 3), "n": len(lat)},
             "—",
             None,
             "p50 <= 0.5 s, p95 <= 1 s",
-            p50 <= 0.5 and p95 <= 1.0,
+            p50 <= 0.5 and p95_s <= 1.0,
         ),
     ]
 

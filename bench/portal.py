@@ -27,19 +27,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_key  # noqa: E402
+from bench.common import create_key, free_port  # noqa: E402
 from syndicate.embedded import EmbeddedRedis  # noqa: E402
 
 PASSWORD = "bench password 1"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _until_in_feed(client: httpx.Client, base: str, title: str, start: float) -> float:
@@ -79,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         redis = EmbeddedRedis(data)
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
         env.update(SYNDICATE_DATA_DIR=str(data), SYNDICATE_BROKER_URL=redis.start(), SYNDICATE_BASE_URL=base)
