@@ -8,7 +8,7 @@ goes up in the transaction that changed a release); requests are served the stor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -234,6 +234,33 @@ class RenderPass:
         self._items: dict[tuple[str, int, str, str | None], FeedItem | None] = {}
         #: id(item) → its hash; the items are alive for the whole pass (self._items holds them).
         self._keys: dict[int, bytes] = {}
+        #: A scope's releases depend on its agency and category, not its language: the same rows for the dozen
+        #: language and bilingual scopes of one agency, so one query each.
+        self._published: dict[tuple[str | None, str | None], Sequence[tuple[ReleaseRow, ReleaseVersionRow]]] = {}
+        self._summaries: dict[str, dict[str, SummaryRow]] = {}
+        self._asked: dict[str, set[str]] = {}
+
+    def published(self, scope: Scope) -> Sequence[tuple[ReleaseRow, ReleaseVersionRow]]:
+        key = (scope.agency_id, scope.category)
+        if key not in self._published:
+            self._published[key] = store.published(
+                self.s,
+                agency_id=scope.agency_id,
+                category=scope.category,
+                limit=get_settings().feed_items,
+                content=False,
+            )
+        return self._published[key]
+
+    def summaries(self, release_ids: list[str], language: str) -> dict[str, SummaryRow]:
+        """The summaries in ``language`` of these releases (each release and language asked once per pass)."""
+        found = self._summaries.setdefault(language, {})
+        asked = self._asked.setdefault(language, set())
+        missing = [i for i in release_ids if i not in asked]
+        if missing:
+            found.update(summary_store.for_releases(self.s, missing, language))
+            asked.update(missing)
+        return {i: found[i] for i in release_ids if i in found}
 
     def fragment(self, kind: str, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
         key = self._keys.get(id(item))
@@ -292,14 +319,12 @@ class RenderPass:
 
 def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
     known = known or RenderPass(s)
-    rows = store.published(
-        s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items, content=False
-    )
+    rows = known.published(scope)
     ids = [row.id for row, _ in rows]
     known.load(ids)
     known.load_content((ver.release_id, ver.version) for _, ver in rows)
-    summaries = summary_store.for_releases(s, ids, scope.language)
-    originals = summary_store.for_releases(s, ids, scope.source_language) if scope.source_language else {}
+    summaries = known.summaries(ids, scope.language)
+    originals = known.summaries(ids, scope.source_language) if scope.source_language else {}
     items = []
     for row, ver in rows:
         if scope.language not in known.languages(row):
@@ -334,18 +359,13 @@ def _bilingual_item(
 
 
 def _render(
-    s: Session,
     scope: Scope,
     fmt: Format,
-    version: int,
     changed_at: datetime,
     items: list[FeedItem],
     fragment: Fragment = direct,
 ) -> bytes:
-    meta = meta_for(scope, changed_at, fmt.filename)
-    body = fmt.render(meta, items, fragment)
-    feed_store.save_document(s, scope.key, fmt.name, version, body, changed_at)
-    return body
+    return fmt.render(meta_for(scope, changed_at, fmt.filename), items, fragment)
 
 
 #: Redis channel on which the render task announces new renderings, so API processes serve them at once.
@@ -353,7 +373,7 @@ FEEDS_CHANGED = "syndicate:feeds-changed"
 
 
 def render_stale(scope_keys: Iterable[str] | None = None) -> int:
-    written = 0
+    documents: list[tuple[str, str, int, bytes, datetime]] = []
     with session() as s:
         known = RenderPass(s)
         rendered = feed_store.rendered_versions(s)
@@ -367,9 +387,10 @@ def render_stale(scope_keys: Iterable[str] | None = None) -> int:
             scope = Scope.parse(row.scope)
             items = items_for(s, scope, known)  # once for all three formats
             for fmt in stale:
-                _render(s, scope, fmt, row.version, row.changed_at, items, known.fragment)
-                written += 1
-    return written
+                body = _render(scope, fmt, row.changed_at, items, known.fragment)
+                documents.append((scope.key, fmt.name, row.version, body, row.changed_at))
+        feed_store.save_documents(s, documents)  # one statement for the whole pass
+    return len(documents)
 
 
 @dataclass(frozen=True)
@@ -391,8 +412,9 @@ def get_document(scope_key: str, filename: str) -> Document:
         doc = feed_store.document(s, scope.key, fmt.name)
         if doc is None or doc.rendered_version < current[0]:
             known = RenderPass(s)
-            _render(s, scope, fmt, current[0], current[1], items_for(s, scope, known), known.fragment)
-            doc = feed_store.document(s, scope.key, fmt.name)
+            body = _render(scope, fmt, current[1], items_for(s, scope, known), known.fragment)
+            feed_store.save_document(s, scope.key, fmt.name, current[0], body, current[1])
+            doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
 

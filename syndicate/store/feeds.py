@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, utcnow
 
 _SCOPES = cast(Table, FeedScopeRow.__table__)
+_DOCUMENTS = cast(Table, FeedDocumentRow.__table__)
 
 
 def touch(s: Session, scopes: Iterable[str]) -> None:
@@ -50,36 +51,52 @@ def rendered_versions(s: Session) -> dict[tuple[str, str], int]:
     return {(scope, fmt): version for scope, fmt, version in rows}
 
 
-def document(s: Session, scope: str, fmt: str) -> FeedDocumentRow | None:
-    return s.get(FeedDocumentRow, (scope, fmt))
+def document(s: Session, scope: str, fmt: str, *, reload: bool = False) -> FeedDocumentRow | None:
+    """The stored rendering (``reload``: read again, after save_documents wrote it past the session's cache)."""
+    return s.get(FeedDocumentRow, (scope, fmt), populate_existing=reload)
 
 
 def save_document(s: Session, scope: str, fmt: str, version: int, body: bytes, changed_at: datetime) -> None:
-    """Store a rendering unless a newer one is already stored (two renderers may race; the newest wins).
+    """Store a rendering unless a newer one is already stored (see save_documents)."""
+    save_documents(s, [(scope, fmt, version, body, changed_at)])
 
-    The render task and a reader's request can render the same new document at once: the row is created with
-    INSERT … ON CONFLICT DO NOTHING (the loser waits for the winner's commit instead of failing), then locked
-    and replaced only by a newer version.
+
+def save_documents(s: Session, docs: Sequence[tuple[str, str, int, bytes, datetime]]) -> None:
+    """Store renderings (scope, format, version, body, changed at), each unless a newer one is already stored:
+    two renderers may race (the render task and a reader's request), and the newest wins.
+
+    One INSERT … ON CONFLICT DO UPDATE … WHERE for all of them: the conflicting row is locked and replaced only
+    by a newer version, atomically, and the loser of a race waits for the winner's commit instead of failing.
+    (Three statements per document, insert-if-missing, lock, update, were most of a render pass's time.)
     """
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if not docs:
+        return
     now = utcnow()
-    values = {
-        "scope": scope,
-        "format": fmt,
-        "rendered_version": version,
-        "body": body,
-        "etag": etag,
-        "last_modified": changed_at,
-        "rendered_at": now,
-    }
+    values = [
+        {
+            "scope": scope,
+            "format": fmt,
+            "rendered_version": version,
+            "body": body,
+            "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            "last_modified": changed_at,
+            "rendered_at": now,
+        }
+        for scope, fmt, version, body, changed_at in docs
+    ]
     insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(FeedDocumentRow).values(**values).on_conflict_do_nothing(index_elements=["scope", "format"]))
-    row = s.get(FeedDocumentRow, (scope, fmt), with_for_update=True, populate_existing=True)
-    assert row is not None
-    if row.rendered_version < version:
-        row.rendered_version, row.body, row.etag = version, body, etag
-        row.last_modified, row.rendered_at = changed_at, now
-    s.flush()
+    stmt = insert(_DOCUMENTS)
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["scope", "format"],
+            set_={
+                name: stmt.excluded[name]
+                for name in ("rendered_version", "body", "etag", "last_modified", "rendered_at")
+            },
+            where=_DOCUMENTS.c.rendered_version < stmt.excluded.rendered_version,
+        ),
+        values,
+    )
 
 
 def unannounced(s: Session, limit: int = 200) -> list[tuple[str, int]]:
