@@ -320,6 +320,10 @@ def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     ):
         return None
     release = Release.model_validate(view.content)
+    with session() as s:
+        made = summary_store.languages_of_version(s, release_id, version)
+    if made >= {release.language, *translation.targets_for(release)}:
+        return None  # the translate step made them, in the same round as the release's translations
     summary = summarize_release(release, get_settings())
     translated = translation.translate_texts(summary.sentences, summary.language, translation.targets_for(release))
     return SummaryWork(
@@ -390,6 +394,11 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
     if work.forbidden is not None:
         licence_allows(s, row, ver.version, "translate")  # records the refusal and its reason on the timeline
     translation.record(s, row, ver.version, work)
+    ahead = work.alongside
+    if isinstance(ahead, SummaryAhead) and ahead.summary.sentences and allowed(row.gate, "summarize"):
+        translated = ahead.translated(_content(ver), work.outcomes)
+        if translated is not None:
+            _record_summary(s, row, ver, SummaryWork(ahead.summary, translated))
     return _after("translate", row, ver.version)
 
 
@@ -401,20 +410,54 @@ def _prepare_translate(release_id: str, version: int) -> translation.Work | None
     )
 
 
-def _summary_ahead(release: Release, targets: list[str], verdict: dict[str, Any] | None) -> None:
-    """The summary's sentences go to the providers in the same round as the release's own segments. The
-    summarize step (which follows translation) makes the same summary and then finds its translations in the
-    memory, instead of making readers wait a second round of provider calls. Nothing is recorded here: if
-    this fails, the summarize step simply asks the providers itself."""
+@dataclass(frozen=True)
+class SummaryAhead:
+    """The summary made during the translate step, and the translations of its sentences that are not whole
+    segments of the release (those come with the release's own translations)."""
+
+    summary: Summary
+    rest: list[str]
+    rest_translated: dict[str, list[str]]
+
+    def translated(self, release: Release, outcomes: list[translation.Outcome]) -> list[Summary] | None:
+        """The summary in every target language, or None when one is missing (a provider failed): then the
+        summarize step makes it the usual way, asking the providers again."""
+        segments = segments_of(release)
+        out = []
+        for outcome in outcomes:
+            done = outcome.translation
+            rest = self.rest_translated.get(outcome.language) if self.rest else []
+            if done is None or rest is None or len(rest) != len(self.rest):
+                return None
+            parts = [done.title, *([done.subtitle] if done.subtitle else []), *done.paragraphs]
+            if len(parts) != len(segments):
+                return None
+            texts = dict(zip(segments, parts, strict=True))
+            texts.update(zip(self.rest, rest, strict=True))
+            out.append(
+                Summary(
+                    language=outcome.language, sentences=[texts[t] for t in self.summary.sentences], method="translated"
+                )
+            )
+        return out
+
+
+def _summary_ahead(release: Release, targets: list[str], verdict: dict[str, Any] | None) -> SummaryAhead | None:
+    """The summary's sentences go to the providers in the same round as the release's own segments, instead of
+    making readers wait a second round of provider calls. The translate step records the summary (see
+    _record_translation), so the summarize step has nothing left to do. If this fails, nothing is recorded
+    here and the summarize step simply does its work itself."""
     if not allowed(verdict, "summarize"):
-        return
+        return None
     try:
         summary = summarize_release(release, get_settings())
         # A sentence that is a whole segment of the release is on its way to the providers already.
         segments = set(segments_of(release))
-        translation.translate_texts([t for t in summary.sentences if t not in segments], summary.language, targets)
+        rest = [t for t in summary.sentences if t not in segments]
+        return SummaryAhead(summary, rest, translation.translate_texts(rest, summary.language, targets))
     except SyndicateError as exc:
         log.info("summary not translated ahead", extra={"stage": "translate", "error": str(exc)})
+        return None
 
 
 #: Steps with a slow part (provider calls): prepared outside the transaction, then recorded inside it.

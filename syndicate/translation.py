@@ -62,6 +62,8 @@ class Work:
 
     forbidden: str | None = None
     outcomes: list[Outcome] = field(default_factory=list)
+    #: what ``alongside`` returned (the pipeline's summary, made and translated in the same round)
+    alongside: Any = None
 
 
 def targets_for(release: Release) -> list[str]:
@@ -96,8 +98,8 @@ def translate_languages(
 
 
 #: Work to run beside a release's translation, in the same round of provider calls: (release, target languages,
-#: the licence gate's verdict).
-Alongside = Callable[[Release, list[str], dict[str, Any] | None], None]
+#: the licence gate's verdict) → anything, kept in Work.alongside for the step's record.
+Alongside = Callable[[Release, list[str], dict[str, Any] | None], Any]
 
 
 def prepare(
@@ -125,8 +127,8 @@ def prepare(
     with ThreadPoolExecutor(1, "translate-alongside") as pool:
         side = pool.submit(alongside, release, targets, verdict)
         outcomes = translate_languages(release, targets)
-        side.result()
-    return Work(outcomes=outcomes)
+        beside = side.result()
+    return Work(outcomes=outcomes, alongside=beside)
 
 
 def refusal(verdict: dict[str, Any] | None) -> str | None:

@@ -40,6 +40,14 @@ def for_releases(s: Session, release_ids: Iterable[str], language: str) -> dict[
     return {row.release_id: row for row in rows}
 
 
+def languages_of_version(s: Session, release_id: str, version: int) -> set[str]:
+    """The languages in which a release has its summary of ``version``."""
+    rows = s.scalars(
+        select(SummaryRow.language).where(SummaryRow.release_id == release_id, SummaryRow.version == version)
+    ).all()
+    return set(rows)
+
+
 def remove(s: Session, release_id: str) -> int:
     """Drop every summary of a release (its licence no longer allows them)."""
     result = s.execute(delete(SummaryRow).where(SummaryRow.release_id == release_id))

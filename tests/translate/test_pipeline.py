@@ -199,21 +199,47 @@ def test_the_summary_is_translated_into_every_target_language(configured: Loopba
 
 def test_the_summary_goes_to_the_providers_in_the_same_round_as_the_release(configured: LoopbackServer) -> None:
     """Readers of the translated feeds wait one round of provider calls, not two: the translate step sends the
-    summary's sentences along, and the summarize step finds them in the translation memory."""
+    summary's sentences along and records the summaries, and the summarize step has nothing left to do."""
+    from syndicate import translation
+    from syndicate.store import summaries as summary_store
+
     release_id = submit()
     calls = []
+    made_after: dict[str, set[str]] = {}
     for step in pipeline.STEPS:
         before = configured.state.total
         pipeline.run_step(step, release_id, 1)
         calls.append((step, configured.state.total - before))
+        with session() as s:
+            made_after[step] = {row.language for row in summary_store.for_release(s, release_id)}
     made = dict(calls)
     assert made["summarize"] == 0, calls
     assert made["translate"] > 0
-    from syndicate.store import summaries as summary_store
-
+    assert made_after["gate"] == set() and made_after["translate"] == {"ko", "en", "ja"}
     with session() as s:
         summaries = {row.language: row for row in summary_store.for_release(s, release_id)}
-    assert set(summaries) == {"ko", "en", "ja"} and summaries["en"].method == "translated"
+    assert summaries["ko"].method == "extractive" and summaries["en"].method == "translated"
+    # The same sentences as translating the Korean summary on its own gives (from the memory: no more calls).
+    before = configured.state.total
+    again = translation.translate_texts(summaries["ko"].sentences, "ko", ["en", "ja"])
+    assert configured.state.total == before
+    assert again == {"en": summaries["en"].sentences, "ja": summaries["ja"].sentences}
+
+
+def test_a_language_that_failed_leaves_the_summary_to_its_own_step(configured: LoopbackServer) -> None:
+    """When a provider fails for one language during translation, the translate step records no summary, and the
+    summarize step makes it the usual way (its translation into the failed language is left out)."""
+    from syndicate.store import summaries as summary_store
+
+    configured.state.broken_targets = {"ja"}
+    release_id = submit()
+    for step in pipeline.STEPS[: pipeline.STEPS.index("translate") + 1]:
+        pipeline.run_step(step, release_id, 1)
+    with session() as s:
+        assert summary_store.for_release(s, release_id) == []
+    pipeline.run_step("summarize", release_id, 1)
+    with session() as s:
+        assert {row.language for row in summary_store.for_release(s, release_id)} == {"ko", "en"}
 
 
 def test_a_licence_without_derivatives_has_no_summary_in_any_language(configured: LoopbackServer) -> None:
