@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from syndicate import syndication
-from syndicate.config import get_settings
+from syndicate.config import Settings, get_settings
 from syndicate.credit import allowed, gate
 from syndicate.errors import InputError, LicenceForbids, SyndicateError
 from syndicate.model import Release, ReviewState, Translation
@@ -43,8 +44,10 @@ from syndicate.translate import (
     source_language,
     translate_release,
 )
-from syndicate.translate.glossary import from_registry
+from syndicate.translate.glossary import Glossary, from_registry
+from syndicate.translate.memory import Key, Prefetched
 from syndicate.translate.providers import chain_from_settings
+from syndicate.translate.segments import chunks_for
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,21 @@ def targets_for(release: Release) -> list[str]:
     return [lang for lang in dict.fromkeys(get_settings().languages) if lang != release.language]
 
 
+_chain: tuple[Settings, TranslatorChain] | None = None
+_chain_lock = threading.Lock()
+
+
+def configured_chain() -> TranslatorChain:
+    """The chain the settings describe, built once per settings object rather than per call: its providers hold
+    what they learned (a server's batch limit) and the summary and the release's languages share it."""
+    global _chain
+    settings = get_settings()
+    with _chain_lock:
+        if _chain is None or _chain[0] is not settings:
+            _chain = (settings, chain_from_settings(settings))
+        return _chain[1]
+
+
 def translate_languages(
     release: Release,
     languages: list[str],
@@ -80,11 +98,12 @@ def translate_languages(
     if not languages:
         return []
     try:
-        chain = chain or chain_from_settings(get_settings())
+        chain = chain or configured_chain()
     except SyndicateError as exc:
         return [Outcome(lang, error=str(exc)) for lang in languages]
     glossary = from_registry(get_registry())
     memory = translation_store.StoredMemory() if memory is None else memory
+    memory = _prefetched(release, languages, chain, glossary, memory)
 
     def one(language: str) -> Outcome:
         try:
@@ -93,8 +112,39 @@ def translate_languages(
             log.warning("translation failed", extra={"stage": "translate", "language": language, "error": str(exc)})
             return Outcome(language, error=str(exc))
 
-    with ThreadPoolExecutor(len(languages), "translate-lang") as pool:
-        return list(pool.map(one, languages))
+    try:
+        if len(languages) == 1:
+            return [one(languages[0])]  # a retry of one language: no thread to start
+        with ThreadPoolExecutor(len(languages), "translate-lang") as pool:
+            return list(pool.map(one, languages))
+    finally:
+        if isinstance(memory, Prefetched):
+            # Every language's new memory entries in one write; also when a language failed (what a provider
+            # did translate is kept).
+            memory.flush()
+
+
+def _prefetched(
+    release: Release, languages: list[str], chain: TranslatorChain, glossary: Glossary, memory: TranslationMemory
+) -> TranslationMemory:
+    """``memory`` with the lookups every language will make (approved texts, the first provider's memory) done
+    now in one query, when it can (the database memory can); the languages' threads then start their requests
+    without a database round trip each. What the prefetch could not foresee is still looked up as before."""
+    lookup: Callable[[list[Key]], dict[Key, str]] | None = getattr(memory, "lookup", None)
+    if lookup is None:
+        return memory
+    source = release.language
+    texts = list(dict.fromkeys(segments_of(release)))
+    first = chain.providers[0]
+    keys: list[Key] = []
+    for target in languages:
+        if target == source:
+            continue
+        keys.extend((text, source, target, HUMAN) for text in texts)
+        for text in texts:
+            masked = glossary.protect(text, source, target).text
+            keys.extend((c.core, source, target, first.name) for c in chunks_for(masked, first.max_chars) if c.core)
+    return Prefetched(memory, keys, lookup(keys))
 
 
 #: Work to run beside a release's translation, in the same round of provider calls: (release, target languages,

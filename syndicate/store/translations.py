@@ -156,12 +156,61 @@ class StoredMemory:
             rows = s.scalars(select(TranslationMemoryRow).where(TranslationMemoryRow.key.in_(list(keys)))).all()
             return {keys[r.key]: r.target_text for r in rows}
 
+    def lookup(self, keys: list[tuple[str, str, str, str]]) -> dict[tuple[str, str, str, str], str]:
+        """The known translations among ``keys`` ((text, source, target, provider) → translation), whatever
+        their languages and providers, in one query: a release's lookups for every language at once."""
+        if not keys:
+            return {}
+        hashed = {
+            memory_key(text, source, target, provider): (text, source, target, provider)
+            for text, source, target, provider in keys
+        }
+        with session() as s:
+            rows = s.execute(
+                select(TranslationMemoryRow.key, TranslationMemoryRow.target_text).where(
+                    TranslationMemoryRow.key.in_(list(hashed))
+                )
+            ).all()
+            return {hashed[key]: text for key, text in rows}
+
     def put(self, text: str, source: str, target: str, provider: str, translated: str) -> None:
         try:
             with session() as s:
                 remember(s, text, source, target, provider, translated)
         except IntegrityError:
             pass  # another worker remembered the same segment first; both answers are the provider's
+
+    def put_many(self, translated: dict[str, str], source: str, target: str, provider: str) -> None:
+        """One transaction for all the segments a call translated."""
+        self.write_many({(source, target, provider): translated})
+
+    def write_many(self, entries: dict[tuple[str, str, str], dict[str, str]]) -> None:
+        """One transaction (one multi-row INSERT) for translations of several languages and providers:
+        ((source, target, provider) → (text → translation)). They were missing from the memory a moment ago,
+        so no lookup first; if another worker remembered one of them meanwhile, the batch fails as a whole and
+        the entries go one by one (each ``put`` ignores the duplicate)."""
+        if not any(entries.values()):
+            return
+        now = utcnow()
+        try:
+            with session() as s:
+                s.add_all(
+                    TranslationMemoryRow(
+                        key=memory_key(text, source, target, provider),
+                        source_lang=source,
+                        target_lang=target,
+                        provider=provider,
+                        source_text=text,
+                        target_text=out,
+                        created_at=now,
+                    )
+                    for (source, target, provider), translated in entries.items()
+                    for text, out in translated.items()
+                )
+        except IntegrityError:
+            for (source, target, provider), translated in entries.items():
+                for text, out in translated.items():
+                    self.put(text, source, target, provider, out)
 
 
 def remove_language(s: Session, release_id: str, language: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Protocol, runtime_checkable
 
-from syndicate.errors import UnknownLanguage
+from syndicate.errors import InputError, UnknownLanguage
 
 
 @runtime_checkable
@@ -25,6 +25,26 @@ class Translator(Protocol):
     max_chars: int
 
     def translate_batch(self, segments: list[str], source: str, target: str) -> list[str]: ...
+
+
+def batch_size(provider: Translator) -> int:
+    """How many segments ``provider`` takes in one request (its optional ``batch_size``; 1 when it has none).
+
+    A provider with a real batch API says so with ``batch_size`` > 1; its ``max_chars`` then bounds the
+    characters of a whole request, not only of one segment (LibreTranslate's --char-limit counts them so)."""
+    return max(1, int(getattr(provider, "batch_size", 1) or 1))
+
+
+class BatchTooLarge(InputError):
+    """The server refused a batch as too large (too many texts or characters in one request). ``texts`` and
+    ``chars`` are the limits it named, where it named one; the chain splits the batch and sends it again."""
+
+    code = "batch_too_large"
+
+    def __init__(self, message: str, *, texts: int | None = None, chars: int | None = None, **context: object):
+        super().__init__(message, **context)
+        self.texts = texts
+        self.chars = chars
 
 
 LANGUAGE_NAMES: dict[str, str] = {

@@ -1,12 +1,15 @@
 """The provider fallback chain: memory first, then each provider in turn, with retries and rate limits.
 
 For one language pair, the chain translates a list of segments. It cuts each segment to the provider's limit
-(segments.py), answers what it can from translation memory, and sends the rest to the first provider,
-``concurrency`` requests at a time, each through that provider's rate limiter. A request that fails with
-``ProviderUnavailable`` (429, 5xx, timeout, garbage) is retried with exponential backoff (honouring
-Retry-After); when it still fails, the provider is given up for this call and the segments it did not finish
-go to the next provider. What a provider did translate is kept (and remembered) either way. When every
-provider has failed, ``ProviderUnavailable`` carries each one's last error.
+(segments.py), answers what it can from translation memory, and sends the rest to the first provider. A provider
+with a batch API (``batch_size`` > 1, e.g. LibreTranslate) gets them in as few requests as its limits allow
+(texts per request, characters per request), usually one; the others get one segment per request. Several
+requests go ``concurrency`` at a time, each through that provider's rate limiter (a batch is one request). A
+request that fails with ``ProviderUnavailable`` (429, 5xx, timeout, garbage in any of its answers) is retried
+with exponential backoff (honouring Retry-After); when it still fails, the provider is given up for this call and
+the segments it did not finish go to the next provider. A batch the server refuses as too large is sent again
+in smaller ones. What a provider did translate is kept and remembered (one memory write per call) either way.
+When every provider has failed, ``ProviderUnavailable`` carries each one's last error.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from syndicate.errors import ConfigError, FetchError, InputError, ProviderUnavailable, SyndicateError
-from syndicate.translate.base import Translator
+from syndicate.translate.base import BatchTooLarge, Translator, batch_size
 from syndicate.translate.memory import TranslationMemory
 from syndicate.translate.segments import Chunk, chunks_for, join_chunks
 
@@ -159,41 +162,79 @@ class TranslatorChain:
         result.remembered += len(known)
         missing = [c for c in cores if c not in known]
         failure: list[SyndicateError] = []
+        new: dict[str, str] = {}
         stop = threading.Event()
         lock = threading.Lock()
 
-        def send(core: str) -> None:
+        def send(batch: list[str]) -> None:
             if stop.is_set():
                 return
             try:
-                translated = self._request(provider, core, source, target)
+                translated, requests = self._send(provider, batch, source, target)
             except SyndicateError as exc:
                 stop.set()  # the provider is down for this call: do not hammer it with the rest
                 with lock:
                     failure.append(exc)
                 return
-            memory.put(core, source, target, provider.name, translated)
             with lock:
-                known[core] = translated
-                result.sent += 1
+                new.update(translated)
+                result.sent += requests
 
-        if missing:
-            with ThreadPoolExecutor(min(self.concurrency, len(missing)), "translate-chain") as pool:
-                list(pool.map(send, missing))
+        batches = _batches(missing, batch_size(provider), provider.max_chars)
+        if len(batches) == 1:
+            send(batches[0])  # the usual case with a batch API: no thread to start
+        elif batches:
+            with ThreadPoolExecutor(min(self.concurrency, len(batches)), "translate-chain") as pool:
+                list(pool.map(send, batches))
+        if new:
+            # One transaction for everything this provider translated in this call, failed or not: what it did
+            # translate is kept.
+            memory.put_many(new, source, target, provider.name)
+            known.update(new)
         done: list[str | None] = []
         for chunks in chunked:
             complete = all(c.core in known for c in chunks if c.core)
             done.append(join_chunks(chunks, known) if complete else None)
         return done, failure[0] if failure else None
 
-    def _request(self, provider: Translator, text: str, source: str, target: str) -> str:
+    def _send(self, provider: Translator, batch: list[str], source: str, target: str) -> tuple[dict[str, str], int]:
+        """``batch`` translated (text → translation) and the requests it took. When the server refuses the batch
+        as too large, it goes again in smaller batches (under the limit the server named, or in halves)."""
+        try:
+            return dict(zip(batch, self._request(provider, batch, source, target), strict=True)), 1
+        except BatchTooLarge as exc:
+            if len(batch) == 1:
+                raise
+            if exc.texts:
+                smaller = _batches(batch, exc.texts, provider.max_chars)
+            elif exc.chars:
+                smaller = _batches(batch, len(batch), exc.chars)
+            else:
+                smaller = _batches(batch, (len(batch) + 1) // 2, provider.max_chars)
+            if len(smaller) == 1:  # the limits named would not split it: halve it so that this ends
+                smaller = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+            log.info(
+                "translation batch too large, sending it in smaller ones",
+                extra={"stage": "translate", "provider": provider.name, "error": str(exc)},
+            )
+            out: dict[str, str] = {}
+            requests = 1
+            for part in smaller:
+                translated, sent = self._send(provider, part, source, target)
+                out.update(translated)
+                requests += sent
+            return out, requests
+
+    def _request(self, provider: Translator, texts: list[str], source: str, target: str) -> list[str]:
+        """One request (a batch counts as one for the rate limiter), retried while the provider is unavailable;
+        every answer in it must pass ``_checked``, or the whole request counts as failed."""
         limiter = limiter_for(provider.name, self.rates.get(provider.name, 20.0))
         attempt = 0
         while True:
             limiter.acquire()
             try:
-                out = provider.translate_batch([text], source, target)
-                return _checked(provider.name, text, out)
+                out = provider.translate_batch(texts, source, target)
+                return _checked(provider.name, texts, out)
             except _SKIP:
                 raise
             except ProviderUnavailable as exc:
@@ -209,13 +250,35 @@ class TranslatorChain:
                 self._sleep(self.retry.delay(attempt - 1, exc))
 
 
-def _checked(name: str, text: str, out: list[str]) -> str:
-    """The provider's answer, unless it is garbage: no answer, not text, empty, or wildly longer."""
-    if len(out) != 1 or not isinstance(out[0], str):
+def _batches(texts: list[str], size: int, chars: int) -> list[list[str]]:
+    """``texts`` in order, in batches of at most ``size`` texts and ``chars`` characters (a text longer than
+    ``chars`` alone in its batch: the server says whether it takes it)."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    total = 0
+    for text in texts:
+        if current and (len(current) >= size or total + len(text) > chars):
+            out.append(current)
+            current, total = [], 0
+        current.append(text)
+        total += len(text)
+    if current:
+        out.append(current)
+    return out
+
+
+def _checked(name: str, texts: list[str], out: list[str]) -> list[str]:
+    """The provider's answers, unless one is garbage: missing, not text, empty, or wildly longer than its text."""
+    if not isinstance(out, list) or len(out) != len(texts):
         raise ProviderUnavailable(f"{name}: wrong number of answers", provider=name)
-    answer = out[0].strip()
-    if not answer:
-        raise ProviderUnavailable(f"{name}: empty answer", provider=name)
-    if len(answer) > 6 * len(text) + 200:
-        raise ProviderUnavailable(f"{name}: answer far longer than the text", provider=name)
-    return answer
+    checked = []
+    for text, answer in zip(texts, out, strict=True):
+        if not isinstance(answer, str):
+            raise ProviderUnavailable(f"{name}: answer is not text", provider=name)
+        answer = answer.strip()
+        if not answer:
+            raise ProviderUnavailable(f"{name}: empty answer", provider=name)
+        if len(answer) > 6 * len(text) + 200:
+            raise ProviderUnavailable(f"{name}: answer far longer than the text", provider=name)
+        checked.append(answer)
+    return checked

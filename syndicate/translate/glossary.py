@@ -11,6 +11,7 @@ in the output is exactly the registry's.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -80,6 +81,7 @@ class Glossary:
     def __init__(self, terms: Iterable[GlossaryTerm] = ()) -> None:
         self._targets: dict[tuple[str, str], dict[str, str]] = {}
         self._patterns: dict[tuple[str, str], re.Pattern[str] | None] = {}
+        self._terms: dict[tuple[str, str], dict[str, str]] = {}
         for term in terms:
             key = (term.language, term.source.strip())
             if key[1]:
@@ -93,13 +95,19 @@ class Glossary:
         return forms.get(target) or forms.get(target.split("-")[0])
 
     def terms(self, source: str, target: str) -> dict[str, str]:
-        """Every term of ``source`` that has a form in ``target``."""
-        out = {}
-        for (lang, term), _forms in self._targets.items():
-            form = self.target_form(term, lang, target) if lang == source else None
-            if form:
-                out[term] = form
-        return out
+        """Every term of ``source`` that has a form in ``target``. Computed once per language pair: protect()
+        needs it for every segment, and walking every term of the registry each time cost tens of ms of CPU
+        per release. The glossary does not change after it is built (a new registry builds a new one)."""
+        key = (source, target)
+        cached = self._terms.get(key)
+        if cached is None:
+            cached = {}
+            for (lang, term), _forms in self._targets.items():
+                form = self.target_form(term, lang, target) if lang == source else None
+                if form:
+                    cached[term] = form
+            self._terms[key] = cached
+        return cached
 
     def _pattern(self, source: str, target: str) -> re.Pattern[str] | None:
         key = (source, target)
@@ -133,10 +141,24 @@ class Glossary:
         return Masked(masked, tuple(slots), frozenset(tags))
 
 
+_built: tuple[Registry, int, int, Glossary] | None = None
+_built_lock = threading.Lock()
+
+
 def from_registry(registry: Registry) -> Glossary:
-    """Agency names (ko → en official names) and the terms of feeds/glossary/*.toml (which win)."""
-    terms = [
-        GlossaryTerm(source=agency.name.ko, language="ko", targets={"en": agency.name.en})
-        for agency in registry.agencies.values()
-    ]
-    return Glossary([*terms, *registry.glossary])
+    """Agency names (ko → en official names) and the terms of feeds/glossary/*.toml (which win).
+
+    One glossary per registry object, so its per-language-pair terms and patterns are built once and not on
+    every translate call; a reloaded registry is a new object and gets a new glossary."""
+    global _built
+    with _built_lock:
+        # The sizes too: an agency added to a loaded registry must not be missed.
+        if _built is not None and _built[:3] == (registry, len(registry.agencies), len(registry.glossary)):
+            return _built[3]
+        terms = [
+            GlossaryTerm(source=agency.name.ko, language="ko", targets={"en": agency.name.en})
+            for agency in registry.agencies.values()
+        ]
+        glossary = Glossary([*terms, *registry.glossary])
+        _built = (registry, len(registry.agencies), len(registry.glossary), glossary)
+        return glossary

@@ -1,4 +1,5 @@
-"""The deep-translator backends, wrapped so that they fit the Translator protocol and fail in our terms.
+"""The deep-translator backends, wrapped so that they fit the Translator protocol and fail in our terms
+(LibreTranslate has a client of its own, libre.py, for batches and keep-alive).
 
 deep-translator's clients call ``requests`` without a timeout and raise a mix of their own exceptions, bare
 ``Exception`` (Papago) and ``requests`` errors. Each call here therefore runs in a daemon thread with a
@@ -19,7 +20,6 @@ import requests
 from deep_translator import (
     DeeplTranslator,
     GoogleTranslator,
-    LibreTranslator,
     MicrosoftTranslator,
     MyMemoryTranslator,
     PapagoTranslator,
@@ -31,6 +31,7 @@ from syndicate.errors import ConfigError, InputError, ProviderUnavailable, Syndi
 from syndicate.netguard import check_url
 from syndicate.translate.base import Translator
 from syndicate.translate.chain import RetryPolicy, TranslatorChain
+from syndicate.translate.libre import LibreTranslateProvider
 
 #: deep-translator's ServerException keeps only a message; this maps it back to the HTTP status.
 _SERVER_STATUS = {message: status for status, message in dt.ServerException.errors.items()}
@@ -38,13 +39,12 @@ _LANGUAGE_ERRORS = (dt.LanguageNotSupportedException, dt.InvalidSourceOrTargetLa
 
 #: Per-provider language codes where they differ from ours (we use Google's: zh-CN, zh-TW).
 _CODES: dict[str, dict[str, str]] = {
-    "libre": {"zh-CN": "zh", "zh-TW": "zt"},
     "deepl": {"zh-CN": "zh", "zh-TW": "zh", "en": "en"},
     "microsoft": {"zh-CN": "zh-Hans", "zh-TW": "zh-Hant"},
     "mymemory": {"ko": "ko-KR", "en": "en-US", "ja": "ja-JP", "zh-CN": "zh-CN", "vi": "vi-VN"},
 }
 #: What one request may carry. Google's client refuses 5,000 characters exactly; MyMemory takes 500 bytes.
-MAX_CHARS = {"google": 4999, "deepl": 5000, "papago": 5000, "microsoft": 5000, "mymemory": 450, "libre": 5000}
+MAX_CHARS = {"google": 4999, "deepl": 5000, "papago": 5000, "microsoft": 5000, "mymemory": 450}
 
 Factory = Callable[[str, str], Any]
 
@@ -132,18 +132,7 @@ def _secret(value: Any) -> str | None:
 
 
 def _libre(settings: Settings) -> Translator:
-    if not settings.libretranslate_url:
-        raise ConfigError("libre: set SYNDICATE_LIBRETRANSLATE_URL")
-    url = settings.libretranslate_url.rstrip("/") + "/"
-    key = _secret(settings.libretranslate_key)
-
-    def make(source: str, target: str) -> Any:
-        # The client insists on a key; a self-hosted server without keys must not be sent a made-up one.
-        client = LibreTranslator(source=source, target=target, api_key=key or "none", custom_url=url)
-        client.api_key = key
-        return client
-
-    return DeepTranslatorProvider("libre", make, settings=settings, url=url)
+    return LibreTranslateProvider.from_settings(settings)
 
 
 def _google(settings: Settings) -> Translator:

@@ -4,8 +4,11 @@
 The "translation" is deterministic and recognisably not the input: words are reversed in order and each
 non-marker word is rewritten as ``{target}:{word}``, so a test can see that the provider changed the sentence
 around the placeholders. Failures are scripted: ``fail(status, times)``, ``delay`` seconds per answer, a text
-``limit`` (LibreTranslate answers 400 over it, as a real server with --char-limit does), ``mangle`` (the
-provider drops the placeholder brackets) and ``garbage`` (empty answers).
+``limit`` (LibreTranslate answers 400 over it, as a real server with --char-limit does; for a batch, over the
+characters of all its texts), ``batch_limit`` (--batch-limit: 400 for a ``q`` list longer than it), ``mangle``
+(the provider drops the placeholder brackets), ``garbage`` (empty answers) and ``garbage_at`` (one empty answer
+inside each batch). LibreTranslate's ``q`` may be one text or a list of texts (answered with a list), as on the
+real server.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ class State:
         self.garbage = False
         #: target languages this provider answers 500 for, every time
         self.broken_targets: set[str] = set()
+        #: LibreTranslate's --batch-limit: the most texts one request's ``q`` list may hold (None: no limit)
+        self.batch_limit: int | None = None
+        #: an empty answer at this index of every batch (a garbage answer among good ones)
+        self.garbage_at: int | None = None
+        #: the ``api_key`` of each LibreTranslate request, and how many texts it carried
+        self.keys: list[str | None] = []
+        self.batches: list[int] = []
+        #: the client's port of each request: the same port again means a kept-alive connection
+        self.ports: list[int] = []
 
     def fail(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -51,8 +63,12 @@ class State:
             self.calls.clear()
             self.received.clear()
             self.failures.clear()
+            self.keys.clear()
+            self.batches.clear()
+            self.ports.clear()
         self.delay, self.limit, self.mangle, self.garbage = 0.0, 5000, False, False
         self.broken_targets = set()
+        self.batch_limit = self.garbage_at = None
 
     @property
     def total(self) -> int:
@@ -73,6 +89,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         with state.lock:
             state.calls[path] += 1
+            state.ports.append(self.client_address[1])
             failure = state.failures.pop(0) if state.failures else None
         if state.delay:
             time.sleep(state.delay)
@@ -93,15 +110,28 @@ class Handler(BaseHTTPRequestHandler):
                 params.update(json.loads(body))
             else:
                 params.update({k: v[0] for k, v in parse_qs(body.decode()).items()})
-        text, target = params.get("q", ""), params.get("target", "en")
-        if target in self.server.state.broken_targets:
+        state = self.server.state
+        q, target = params.get("q", ""), params.get("target", "en")
+        with state.lock:
+            state.keys.append(params.get("api_key"))
+            state.batches.append(len(q) if isinstance(q, list) else 1)
+        if target in state.broken_targets:
             self._send(500, {"error": "injected for this target"})
             return
-        answer = self._translate(text, target)
-        if answer is None:
-            self._send(400, {"error": f"Invalid request: request ({len(text)}) exceeds text limit"})
+        # The real server's checks and messages (LibreTranslate app.py): --batch-limit counts the texts of a
+        # list, --char-limit the characters of all of them; both answer 400 "... exceeds text limit (L)".
+        if isinstance(q, list) and state.batch_limit is not None and len(q) > state.batch_limit:
+            self._send(400, {"error": f"Invalid request: request ({len(q)}) exceeds text limit ({state.batch_limit})"})
             return
-        self._send(200, {"translatedText": answer})
+        size = sum(len(t) for t in q) if isinstance(q, list) else len(q)
+        if size > state.limit:
+            self._send(400, {"error": f"Invalid request: request ({size}) exceeds text limit ({state.limit})"})
+            return
+        texts = q if isinstance(q, list) else [q]
+        answers = [self._translate(text, target) or "" for text in texts]
+        if state.garbage_at is not None and len(answers) > state.garbage_at:
+            answers[state.garbage_at] = ""
+        self._send(200, {"translatedText": answers if isinstance(q, list) else answers[0]})
 
     def _openai(self, body: bytes) -> None:
         data = json.loads(body)
@@ -123,6 +153,7 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def _translate(self, text: str, target: str) -> str | None:
+        """The answer for one text; None when it is over the character limit."""
         state = self.server.state
         with state.lock:
             state.received.append(text)

@@ -113,7 +113,8 @@ def test_a_correction_resends_only_changed_segments_and_keeps_the_reviewed_text(
     release_id = submit()
     run(release_id)
     first_calls = configured.state.total
-    assert first_calls == 2 * 3  # two languages, title and two paragraphs
+    assert first_calls == 2  # one request per language, carrying the title and two paragraphs
+    assert len(configured.state.received) == 2 * 3
 
     reviewed = translation.approve(
         release_id,
@@ -136,6 +137,7 @@ def test_a_correction_resends_only_changed_segments_and_keeps_the_reviewed_text(
     )
     run(release_id, number)
     assert configured.state.total == first_calls + 2  # the changed paragraph, in en and ja
+    assert len(configured.state.received) == 2 * 3 + 2
     with session() as s:
         en = translation_store.content(s, release_id, "en")
     assert en is not None

@@ -1,5 +1,6 @@
-"""The providers through the real deep-translator LibreTranslator client and our OpenAI-compatible client,
-against a loopback server: retries, fallback, timeouts, the 5,000-character limit and translation memory."""
+"""The providers through our LibreTranslate and OpenAI-compatible clients, against a loopback server: batches and
+the server's batch limits, retries, fallback, timeouts, the 5,000-character limit, translation memory, the API
+key and the SSRF guard."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from syndicate.config import Settings
-from syndicate.errors import ConfigError, ProviderUnavailable
+from syndicate.errors import ConfigError, InputError, ProviderUnavailable
 from syndicate.model import Release
 from syndicate.translate import Glossary, LocalMemory, RetryPolicy, TranslatorChain, translate_release
 from syndicate.translate.base import detect_language
@@ -47,14 +48,93 @@ def release(*paragraphs: str) -> Release:
 GLOSSARY = Glossary([])
 
 
-def test_libre_translates_each_segment_through_deep_translator(provider: LoopbackServer) -> None:
+def test_libre_sends_the_segments_of_a_release_as_one_batch(provider: LoopbackServer) -> None:
     out = translate_release(release(), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
     assert out.title == "en:개 en:1만 en:일자리 en:청년 en:인천광역시,"
     assert out.subtitle == "en:지원 en:고용 en:청년"
-    assert len(out.paragraphs) == 2
+    assert out.paragraphs == [
+        "en:발표했다. en:계획을 en:25일 en:인천광역시는",
+        "en:만든다. en:개를 en:1만 en:올해 en:시는",
+    ]
     assert out.provider == "libre" and out.source_language == "ko" and out.language == "en"
     assert out.label == "Machine translation from Korean; original: https://www.incheon.go.kr/news/1"
-    assert provider.state.calls["/translate"] == 4
+    assert provider.state.calls["/translate"] == 1
+    assert provider.state.batches == [4]
+    assert provider.state.keys == [None]  # no key configured: none sent
+
+
+def test_libre_keeps_its_connection_alive_between_calls(provider: LoopbackServer) -> None:
+    translators = chain(provider, ["libre"])
+    for language in ("en", "ja", "vi"):
+        translate_release(release(), language, translators, GLOSSARY, LocalMemory())
+    assert provider.state.calls["/translate"] == 3
+    assert len(set(provider.state.ports)) == 1, provider.state.ports
+
+
+def test_libre_sends_the_api_key(provider: LoopbackServer) -> None:
+    translators = chain(provider, ["libre"], libretranslate_key="s3cret")
+    translate_release(release(), "en", translators, GLOSSARY, LocalMemory())
+    assert provider.state.keys == ["s3cret"]
+
+
+def test_a_servers_batch_limit_splits_the_batch_and_is_remembered(provider: LoopbackServer) -> None:
+    provider.state.batch_limit = 2
+    translators = chain(provider, ["libre"])
+    five = release("첫째 문단.", "둘째 문단.", "셋째 문단.")  # title, subtitle and three paragraphs
+    out = translate_release(five, "en", translators, GLOSSARY, LocalMemory())
+    assert out.paragraphs == ["en:문단. en:첫째", "en:문단. en:둘째", "en:문단. en:셋째"]
+    assert out.provider == "libre"
+    assert provider.state.batches == [5, 2, 2, 1]  # refused (400), then under the limit the server named
+    assert translators.providers[0].batch_size == 2  # type: ignore[attr-defined]
+    # The next call knows the limit: no refused request first.
+    provider.state.reset()
+    provider.state.batch_limit = 2
+    translate_release(release("넷째 문단.", "다섯째 문단."), "en", translators, GLOSSARY, LocalMemory())
+    assert provider.state.batches == [2, 2]
+
+
+def test_a_servers_character_limit_splits_the_batch(provider: LoopbackServer) -> None:
+    provider.state.limit = 40  # each segment fits, the four together do not
+    out = translate_release(release(), "ja", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert out.provider == "libre" and all(p.startswith("ja:") for p in out.paragraphs)
+    assert provider.state.batches[0] == 4 and len(provider.state.batches) > 2
+    assert max(provider.state.batches[1:]) < 4
+
+
+def test_a_garbage_answer_inside_a_batch_fails_the_provider(provider: LoopbackServer) -> None:
+    provider.state.garbage_at = 2  # one empty answer among good ones, every time
+    with pytest.raises(ProviderUnavailable, match="libre: empty answer"):
+        translate_release(release(), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
+    assert provider.state.calls["/translate"] == 3  # retried like any failure, then given up
+    provider.state.reset()
+    provider.state.garbage_at = 2
+    memory = LocalMemory()
+    out = translate_release(release(), "en", chain(provider, ["libre", "openai"]), GLOSSARY, memory)
+    assert out.provider == "openai"  # nothing of the bad batch was kept, not even its good answers
+    assert provider.state.calls == {"/translate": 3, "/v1/chat/completions": 4}
+    assert len(memory) == 4
+
+
+def test_a_refused_key_goes_to_the_next_provider_at_once(provider: LoopbackServer) -> None:
+    provider.state.fail(403, times=1)
+    out = translate_release(release(), "en", chain(provider, ["libre", "openai"]), GLOSSARY, LocalMemory())
+    assert out.provider == "openai"
+    assert provider.state.calls == {"/translate": 1, "/v1/chat/completions": 4}
+
+
+def test_libre_unsupported_language_goes_to_the_next_provider(provider: LoopbackServer) -> None:
+    built = build_providers(["libre"], settings_for(provider))[0]
+    provider.state.fail(400, times=1)
+    with pytest.raises(InputError):
+        built.translate_batch(["하나."], "ko", "en")
+
+
+def test_the_ssrf_guard_refuses_a_private_provider_url(provider: LoopbackServer) -> None:
+    settings = Settings(libretranslate_url=provider.url, allow_hosts=[], translate_timeout=2.0)  # no exemption
+    translators = TranslatorChain(build_providers(["libre"], settings), retry=RetryPolicy(3, backoff=0.01))
+    with pytest.raises(ProviderUnavailable, match=r"refusing to contact 127\.0\.0\.1"):
+        translate_release(release(), "en", translators, GLOSSARY, LocalMemory())
+    assert provider.state.total == 0  # refused before connecting, and not retried
 
 
 def test_openai_compatible_endpoint(provider: LoopbackServer) -> None:
@@ -69,13 +149,14 @@ def test_a_failing_request_is_retried(provider: LoopbackServer, status: int) -> 
     provider.state.fail(status, times=2)
     out = translate_release(release(), "en", chain(provider, ["libre"]), GLOSSARY, LocalMemory())
     assert out.subtitle == "en:지원 en:고용 en:청년"
-    assert provider.state.calls["/translate"] == 4 + 2
+    assert provider.state.calls["/translate"] == 1 + 2
 
 
-def test_retry_after_is_honoured(provider: LoopbackServer) -> None:
+@pytest.mark.parametrize("name", ["openai", "libre"])
+def test_retry_after_is_honoured(provider: LoopbackServer, name: str) -> None:
     provider.state.fail(429, times=1, retry_after=0.6)
     started = time.monotonic()
-    out = translate_release(release("한 문단."), "en", chain(provider, ["openai"]), GLOSSARY, LocalMemory())
+    out = translate_release(release("한 문단."), "en", chain(provider, [name]), GLOSSARY, LocalMemory())
     assert out.paragraphs == ["en:문단. en:한"]
     assert time.monotonic() - started >= 0.6
 
@@ -124,12 +205,12 @@ def test_memory_never_sends_a_segment_twice_and_corrections_send_only_changes(pr
     translators = chain(provider, ["libre"])
     first = release("첫째 문단.", "둘째 문단.", "셋째 문단.")
     translate_release(first, "en", translators, GLOSSARY, memory)
-    assert provider.state.total == 5
+    assert provider.state.total == 1 and len(provider.state.received) == 5 and len(memory) == 5
     translate_release(first, "en", translators, GLOSSARY, memory)
-    assert provider.state.total == 5  # all from memory
+    assert provider.state.total == 1  # all from memory
     corrected = release("첫째 문단.", "둘째 문단을 고쳤다.", "셋째 문단.")
     out = translate_release(corrected, "en", translators, GLOSSARY, memory)
-    assert provider.state.total == 6  # only the changed paragraph
+    assert provider.state.total == 2 and provider.state.received[-1] == "둘째 문단을 고쳤다."  # only the change
     assert out.paragraphs[1] == "en:고쳤다. en:문단을 en:둘째"
 
 
@@ -146,9 +227,9 @@ def test_html_keeps_its_tags(provider: LoopbackServer) -> None:
 
 
 def test_the_rate_limit_is_respected(provider: LoopbackServer) -> None:
-    translators = chain(provider, ["libre"], concurrency=4)
-    translators.rates["libre"] = 10.0
-    limiter_for("libre", 10.0)._tokens = 0  # start with an empty bucket
+    translators = chain(provider, ["openai"], concurrency=4)  # one request per segment
+    translators.rates["openai"] = 10.0
+    limiter_for("openai", 10.0)._tokens = 0  # start with an empty bucket
     started = time.monotonic()
     translate_release(release(*[f"{i}번째 문단." for i in range(8)]), "en", translators, GLOSSARY, LocalMemory())
     assert provider.state.total == 10
