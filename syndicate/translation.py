@@ -93,8 +93,10 @@ def translate_languages(
     languages: list[str],
     chain: TranslatorChain | None = None,
     memory: TranslationMemory | None = None,
+    extra: list[str] | None = None,
 ) -> list[Outcome]:
-    """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error."""
+    """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error.
+    ``extra`` texts go along in the same requests, into the memory only (see ``translate_release``)."""
     if not languages:
         return []
     try:
@@ -103,11 +105,11 @@ def translate_languages(
         return [Outcome(lang, error=str(exc)) for lang in languages]
     glossary = from_registry(get_registry())
     memory = translation_store.StoredMemory() if memory is None else memory
-    memory = _prefetched(release, languages, chain, glossary, memory)
+    memory = _prefetched(release, languages, chain, glossary, memory, extra or [])
 
     def one(language: str) -> Outcome:
         try:
-            return Outcome(language, translate_release(release, language, chain, glossary, memory))
+            return Outcome(language, translate_release(release, language, chain, glossary, memory, extra=extra or ()))
         except SyndicateError as exc:
             log.warning("translation failed", extra={"stage": "translate", "language": language, "error": str(exc)})
             return Outcome(language, error=str(exc))
@@ -125,7 +127,12 @@ def translate_languages(
 
 
 def _prefetched(
-    release: Release, languages: list[str], chain: TranslatorChain, glossary: Glossary, memory: TranslationMemory
+    release: Release,
+    languages: list[str],
+    chain: TranslatorChain,
+    glossary: Glossary,
+    memory: TranslationMemory,
+    extra: list[str],
 ) -> TranslationMemory:
     """``memory`` with the lookups every language will make (approved texts, the first provider's memory) done
     now in one query, when it can (the database memory can); the languages' threads then start their requests
@@ -134,7 +141,7 @@ def _prefetched(
     if lookup is None:
         return memory
     source = release.language
-    texts = list(dict.fromkeys(segments_of(release)))
+    texts = list(dict.fromkeys([*segments_of(release), *extra]))
     first = chain.providers[0]
     keys: list[Key] = []
     for target in languages:
@@ -152,15 +159,23 @@ def _prefetched(
 Alongside = Callable[[Release, list[str], dict[str, Any] | None], Any]
 
 
+#: Texts to send in the same requests as a release's segments, into the memory only (its summary's sentences):
+#: (release, the licence gate's verdict) → texts in the release's language.
+Extra = Callable[[Release, dict[str, Any] | None], list[str]]
+
+
 def prepare(
     release_id: str,
     version: int,
     due: Callable[[str], bool] = lambda stage: True,
     alongside: Alongside | None = None,
+    extra: Extra | None = None,
 ) -> Work | None:
     """The translate step's slow part, outside any transaction; None when there is nothing to do (superseded,
     retracted, or ``due(stage)`` says the version is past this step already). ``alongside`` runs concurrently
-    with the languages (its failures are its own business)."""
+    with the languages (its failures are its own business). ``extra`` texts go in the very requests of the
+    release's segments instead (one request per language rather than two); a failure to make them is logged
+    and the release is translated without them."""
     with session() as s:
         row = store.get(s, release_id)
         ver = store.version(s, release_id, version)
@@ -172,11 +187,17 @@ def prepare(
     if refused is not None:
         return Work(forbidden=refused)
     targets = targets_for(release)
+    texts: list[str] = []
+    if extra is not None and targets:
+        try:
+            texts = extra(release, verdict)
+        except SyndicateError as exc:
+            log.info("no extra texts to translate", extra={"stage": "translate", "error": str(exc)})
     if alongside is None or not targets:
-        return Work(outcomes=translate_languages(release, targets))
+        return Work(outcomes=translate_languages(release, targets, extra=texts))
     with ThreadPoolExecutor(1, "translate-alongside") as pool:
         side = pool.submit(alongside, release, targets, verdict)
-        outcomes = translate_languages(release, targets)
+        outcomes = translate_languages(release, targets, extra=texts)
         beside = side.result()
     return Work(outcomes=outcomes, alongside=beside)
 

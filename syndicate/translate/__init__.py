@@ -10,6 +10,7 @@ restore    placeholders → exact target forms; where a provider mangled them, t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from syndicate.errors import InputError
@@ -61,16 +62,24 @@ def translate_release(
     memory: TranslationMemory,
     *,
     source: str | None = None,
+    extra: Sequence[str] = (),
 ) -> Translation:
-    """``release`` in ``target``; raises ProviderUnavailable when every provider failed."""
+    """``release`` in ``target``; raises ProviderUnavailable when every provider failed.
+
+    ``extra`` texts (in the release's language: its summary's sentences) go to the providers in the same
+    requests as the release's segments; their translations only go to the memory, where a later step finds them.
+    They share the release's fate: if they cannot be translated, neither can the release in this language."""
     source = source or release.language
     check_language(target)
     if source == target:
         raise InputError(f"the release is already in {target}")
     texts = segments_of(release)
-    approved = memory.get_many(texts, source, target, HUMAN)
+    wanted = list(dict.fromkeys([*texts, *extra]))
+    approved = memory.get_many(wanted, source, target, HUMAN)
     machine = [t for t in texts if t not in approved]
-    translated, result = _machine(machine, source, target, translator_chain, glossary, memory)
+    translated, result = _machine(
+        [t for t in wanted if t not in approved], source, target, translator_chain, glossary, memory
+    )
     out = [approved[t] if t in approved else translated[t] for t in texts]
     review = ReviewState.approved if not machine else ReviewState.machine
     has_subtitle = bool(release.subtitle)
@@ -81,7 +90,7 @@ def translate_release(
         subtitle=out[1] if has_subtitle else None,
         paragraphs=out[2 if has_subtitle else 1 :],
         provider=",".join(result.providers) if machine else HUMAN,
-        model=",".join(result.models) or None,
+        model=(",".join(result.models) or None) if machine else None,
         translated_at=datetime.now(UTC),
         review=review,
         label=label(source, release.original_url, review),
