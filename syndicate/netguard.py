@@ -256,8 +256,12 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _transport(settings: Settings, limits: httpx.Limits | None) -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport(verify=_tls(), limits=limits or httpx.Limits(), trust_env=False)
+def _transport(
+    settings: Settings, limits: httpx.Limits | None, socket_options: list[tuple[int, int, int]] | None = None
+) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(
+        verify=_tls(), limits=limits or httpx.Limits(), trust_env=False, socket_options=socket_options
+    )
     transport._pool._network_backend = GuardedBackend(Policy.from_settings(settings))
     return transport
 
@@ -277,9 +281,15 @@ def _defaults(settings: Settings, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def guarded_client(settings: Settings, *, limits: httpx.Limits | None = None, **kwargs: Any) -> httpx.Client:
+def guarded_client(
+    settings: Settings,
+    *,
+    limits: httpx.Limits | None = None,
+    socket_options: list[tuple[int, int, int]] | None = None,
+    **kwargs: Any,
+) -> httpx.Client:
     """An httpx.Client whose every connection (redirects included) passes the guard."""
-    return httpx.Client(transport=_transport(settings, limits), **_defaults(settings, kwargs))
+    return httpx.Client(transport=_transport(settings, limits, socket_options), **_defaults(settings, kwargs))
 
 
 def guarded_async_client(settings: Settings, *, limits: httpx.Limits | None = None, **kwargs: Any) -> httpx.AsyncClient:

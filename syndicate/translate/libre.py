@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from typing import Any
 
@@ -52,7 +53,12 @@ def shared_client(settings: Settings) -> httpx.Client:
         client = _clients.get(key)
         if client is None:
             limits = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=60.0)
-            client = _clients[key] = guarded_client(settings, limits=limits, follow_redirects=False)
+            # TCP_NODELAY as requests/urllib3 set it: httpcore writes a request's headers and body separately,
+            # and on a kept-alive connection Nagle would hold the body until the server's delayed ACK (40 ms).
+            nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            client = _clients[key] = guarded_client(
+                settings, limits=limits, socket_options=nodelay, follow_redirects=False
+            )
         return client
 
 

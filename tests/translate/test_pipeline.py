@@ -252,3 +252,15 @@ def test_a_licence_without_derivatives_has_no_summary_in_any_language(configured
     with session() as s:
         assert summary_store.for_release(s, release_id) == []
     assert "licence_refused" in stages(release_id)
+
+
+def test_extra_texts_share_the_releases_requests(configured: LoopbackServer) -> None:
+    """The hook for the summary: texts handed to prepare go in each language's one request, into the memory."""
+    release_id = submit()
+    for step in pipeline.STEPS[: pipeline.STEPS.index("translate")]:
+        pipeline.run_step(step, release_id, 1)
+    work = translation.prepare(release_id, 1, extra=lambda release, verdict: ["요약 문장입니다."])
+    assert work is not None and all(o.translation is not None for o in work.outcomes)
+    assert configured.state.total == 2 and configured.state.batches == [4, 4]  # title, 2 paragraphs, the extra
+    remembered = translation_store.StoredMemory().get_many(["요약 문장입니다."], "ko", "ja", "libre")
+    assert remembered == {"요약 문장입니다.": "ja:문장입니다. ja:요약"}

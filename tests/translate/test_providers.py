@@ -248,3 +248,12 @@ def test_rates_come_from_settings(provider: LoopbackServer) -> None:
     assert built.rates["libre"] == 50.0 and built.rates["google"] == 2.0
     with pytest.raises(ConfigError, match="SYNDICATE_TRANSLATE_RATES"):
         chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=fast"]))
+
+
+def test_extra_texts_go_in_the_same_request_and_only_into_the_memory(provider: LoopbackServer) -> None:
+    memory = LocalMemory()
+    translators = chain(provider, ["libre"])
+    out = translate_release(release(), "en", translators, GLOSSARY, memory, extra=["요약 문장.", "청년 고용 지원"])
+    assert provider.state.batches == [5]  # four segments and the one new extra text (the other is the subtitle)
+    assert out.paragraphs == ["en:발표했다. en:계획을 en:25일 en:인천광역시는", "en:만든다. en:개를 en:1만 en:올해 en:시는"]
+    assert memory.get_many(["요약 문장."], "ko", "en", "libre") == {"요약 문장.": "en:문장. en:요약"}
