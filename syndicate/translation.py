@@ -43,6 +43,7 @@ from syndicate.translate import (
     segments_of,
     source_language,
     translate_release,
+    translate_with_extra,
 )
 from syndicate.translate.glossary import Glossary, from_registry
 from syndicate.translate.memory import Key, Prefetched
@@ -57,6 +58,8 @@ class Outcome:
     language: str
     translation: Translation | None = None
     error: str | None = None
+    #: the translations of the extra texts sent along (see ``translate_languages``), in their order
+    extra: list[str] | None = None
 
 
 @dataclass
@@ -96,7 +99,7 @@ def translate_languages(
     extra: list[str] | None = None,
 ) -> list[Outcome]:
     """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error.
-    ``extra`` texts go along in the same requests, into the memory only (see ``translate_release``)."""
+    ``extra`` texts go along in the same requests; each outcome has their translations (``Outcome.extra``)."""
     if not languages:
         return []
     try:
@@ -109,7 +112,8 @@ def translate_languages(
 
     def one(language: str) -> Outcome:
         try:
-            return Outcome(language, translate_release(release, language, chain, glossary, memory, extra=extra or ()))
+            done, extra_done = translate_with_extra(release, language, chain, glossary, memory, extra=extra or ())
+            return Outcome(language, done, extra=extra_done)
         except SyndicateError as exc:
             log.warning("translation failed", extra={"stage": "translate", "language": language, "error": str(exc)})
             return Outcome(language, error=str(exc))
@@ -159,8 +163,8 @@ def _prefetched(
 Alongside = Callable[[Release, list[str], dict[str, Any] | None], Any]
 
 
-#: Texts to send in the same requests as a release's segments, into the memory only (its summary's sentences):
-#: (release, the licence gate's verdict) → texts in the release's language.
+#: Texts to send in the very requests of a release's segments (its summary's sentences): (release, the licence
+#: gate's verdict) → texts in the release's language; their translations come back in each ``Outcome.extra``.
 Extra = Callable[[Release, dict[str, Any] | None], list[str]]
 
 
@@ -174,8 +178,8 @@ def prepare(
     """The translate step's slow part, outside any transaction; None when there is nothing to do (superseded,
     retracted, or ``due(stage)`` says the version is past this step already). ``alongside`` runs concurrently
     with the languages (its failures are its own business). ``extra`` texts go in the very requests of the
-    release's segments instead (one request per language rather than two); a failure to make them is logged
-    and the release is translated without them."""
+    release's segments instead (one request per language rather than two; ``Outcome.extra`` has them
+    translated); a failure to make them is logged and the release is translated without them."""
     with session() as s:
         row = store.get(s, release_id)
         ver = store.version(s, release_id, version)

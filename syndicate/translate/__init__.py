@@ -33,6 +33,7 @@ __all__ = [
     "segments_of",
     "source_language",
     "translate_release",
+    "translate_with_extra",
 ]
 
 
@@ -62,13 +63,24 @@ def translate_release(
     memory: TranslationMemory,
     *,
     source: str | None = None,
-    extra: Sequence[str] = (),
 ) -> Translation:
-    """``release`` in ``target``; raises ProviderUnavailable when every provider failed.
+    """``release`` in ``target``; raises ProviderUnavailable when every provider failed."""
+    return translate_with_extra(release, target, translator_chain, glossary, memory, source=source)[0]
 
-    ``extra`` texts (in the release's language: its summary's sentences) go to the providers in the same
-    requests as the release's segments; their translations only go to the memory, where a later step finds them.
-    They share the release's fate: if they cannot be translated, neither can the release in this language."""
+
+def translate_with_extra(
+    release: Release,
+    target: str,
+    translator_chain: TranslatorChain,
+    glossary: Glossary,
+    memory: TranslationMemory,
+    *,
+    source: str | None = None,
+    extra: Sequence[str] = (),
+) -> tuple[Translation, list[str]]:
+    """``release`` in ``target``, and the translations of ``extra`` texts (in the release's language: its
+    summary's sentences), which go to the providers in the very requests of the release's segments. They share
+    the release's fate: if they cannot be translated, neither can the release in this language."""
     source = source or release.language
     check_language(target)
     if source == target:
@@ -81,9 +93,10 @@ def translate_release(
         [t for t in wanted if t not in approved], source, target, translator_chain, glossary, memory
     )
     out = [approved[t] if t in approved else translated[t] for t in texts]
+    extra_out = [approved[t] if t in approved else translated[t] for t in extra]
     review = ReviewState.approved if not machine else ReviewState.machine
     has_subtitle = bool(release.subtitle)
-    return Translation(
+    translation = Translation(
         language=target,
         source_language=source,
         title=out[0],
@@ -95,6 +108,7 @@ def translate_release(
         review=review,
         label=label(source, release.original_url, review),
     )
+    return translation, extra_out
 
 
 def _machine(

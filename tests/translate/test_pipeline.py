@@ -262,5 +262,9 @@ def test_extra_texts_share_the_releases_requests(configured: LoopbackServer) -> 
     work = translation.prepare(release_id, 1, extra=lambda release, verdict: ["요약 문장입니다."])
     assert work is not None and all(o.translation is not None for o in work.outcomes)
     assert configured.state.total == 2 and configured.state.batches == [4, 4]  # title, 2 paragraphs, the extra
+    assert {o.language: o.extra for o in work.outcomes} == {
+        "en": ["en:문장입니다. en:요약"],
+        "ja": ["ja:문장입니다. ja:요약"],
+    }
     remembered = translation_store.StoredMemory().get_many(["요약 문장입니다."], "ko", "ja", "libre")
     assert remembered == {"요약 문장입니다.": "ja:문장입니다. ja:요약"}

@@ -12,7 +12,14 @@ import pytest
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, InputError, ProviderUnavailable
 from syndicate.model import Release
-from syndicate.translate import Glossary, LocalMemory, RetryPolicy, TranslatorChain, translate_release
+from syndicate.translate import (
+    Glossary,
+    LocalMemory,
+    RetryPolicy,
+    TranslatorChain,
+    translate_release,
+    translate_with_extra,
+)
 from syndicate.translate.base import detect_language
 from syndicate.translate.chain import limiter_for
 from syndicate.translate.providers import build_providers, chain_from_settings
@@ -250,10 +257,12 @@ def test_rates_come_from_settings(provider: LoopbackServer) -> None:
         chain_from_settings(settings_for(provider, translators=["libre"], translate_rates=["libre=fast"]))
 
 
-def test_extra_texts_go_in_the_same_request_and_only_into_the_memory(provider: LoopbackServer) -> None:
+def test_extra_texts_go_in_the_same_request(provider: LoopbackServer) -> None:
     memory = LocalMemory()
     translators = chain(provider, ["libre"])
-    out = translate_release(release(), "en", translators, GLOSSARY, memory, extra=["요약 문장.", "청년 고용 지원"])
-    assert provider.state.batches == [5]  # four segments and the one new extra text (the other is the subtitle)
-    assert out.paragraphs == ["en:발표했다. en:계획을 en:25일 en:인천광역시는", "en:만든다. en:개를 en:1만 en:올해 en:시는"]
+    extra = ["요약 문장.", "청년 고용 지원"]  # the second is the subtitle: sent once
+    out, extra_out = translate_with_extra(release(), "en", translators, GLOSSARY, memory, extra=extra)
+    assert provider.state.batches == [5]  # four segments and the one new extra text
+    assert out.subtitle == "en:지원 en:고용 en:청년" and out.paragraphs[0].startswith("en:발표했다.")
+    assert extra_out == ["en:문장. en:요약", "en:지원 en:고용 en:청년"]
     assert memory.get_many(["요약 문장."], "ko", "en", "libre") == {"요약 문장.": "en:문장. en:요약"}
