@@ -92,3 +92,36 @@ def test_fallback_translates_completely_or_raises(release: Release, down: list[b
     assert out.provider == first_up
     assert len(out.paragraphs) == len(release.paragraphs)
     assert all(p.strip() for p in out.paragraphs)
+
+
+class Batching(Scripted):
+    """A provider with a batch API: ``batch_size`` texts and ``max_chars`` characters per request at most."""
+
+    def __init__(self, name: str, max_chars: int, batch_size: int) -> None:
+        super().__init__(name, max_chars)
+        self.batch_size = batch_size
+        self.requests: list[list[str]] = []
+
+    def translate_batch(self, segments: list[str], source: str, target: str) -> list[str]:
+        self.requests.append(segments)
+        assert len(segments) <= self.batch_size, "more texts than the batch limit"
+        assert len(segments) == 1 or sum(map(len, segments)) <= self.max_chars, "more characters than the limit"
+        return super().translate_batch(segments, source, target)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(release_strategy, st.integers(min_value=40, max_value=3000), st.integers(min_value=1, max_value=8))
+def test_batches_respect_the_limits_and_lose_nothing(release: Release, limit: int, size: int) -> None:
+    provider = Batching("scripted", limit, size)
+    # One request at a time, so that the requests are seen in the order the batches were made.
+    chain = TranslatorChain([provider], retry=RetryPolicy(1), concurrency=1, rates=FAST)
+    out = translate_release(release, "en", chain, GLOSSARY, LocalMemory())
+    reference = translate_release(
+        release, "en", TranslatorChain([Scripted("scripted", limit)], rates=FAST), GLOSSARY, LocalMemory()
+    )
+    assert (out.title, out.paragraphs) == (reference.title, reference.paragraphs)  # same as one text per request
+    sent = [text for request in provider.requests for text in request]
+    assert len(sent) == len(set(sent))  # each distinct text once
+    # As few requests as the limits allow: no two neighbouring batches would have fitted in one.
+    for first, second in zip(provider.requests, provider.requests[1:], strict=False):
+        assert len(first) + len(second) > size or sum(map(len, first + second)) > limit
