@@ -223,9 +223,9 @@ def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:
         if removed:
             store.event(s, row.id, version, "translations_removed", {"reason": work.forbidden, "count": removed})
         return
+    translation_store.save_many(s, row.id, version, [o.translation for o in work.outcomes if o.translation])
     for outcome in work.outcomes:
         if outcome.translation is not None:
-            translation_store.save(s, row.id, version, outcome.translation)
             store.event(
                 s,
                 row.id,

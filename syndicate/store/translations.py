@@ -73,13 +73,32 @@ def _row(s: Session, release_id: str, language: str) -> TranslationRow:
 
 
 def save(s: Session, release_id: str, version: int, translation: Translation) -> None:
-    row = _row(s, release_id, translation.language)
+    _fill(_row(s, release_id, translation.language), version, translation)
+    s.flush()
+
+
+def save_many(s: Session, release_id: str, version: int, translations: Sequence[Translation]) -> None:
+    """Several languages of one release with one query and one flush (the translate step records them all)."""
+    if not translations:
+        return
+    rows = {row.language: row for row in for_release(s, release_id)}
+    for translation in translations:
+        row = rows.get(translation.language)
+        if row is None:
+            row = rows[translation.language] = TranslationRow(
+                release_id=release_id, language=translation.language, version=0, attempts=0, pending=False
+            )
+            s.add(row)
+        _fill(row, version, translation)
+    s.flush()
+
+
+def _fill(row: TranslationRow, version: int, translation: Translation) -> None:
     row.version = version
     row.content = translation.model_dump(mode="json")
     row.provider, row.model, row.review = translation.provider, translation.model, translation.review.value
     row.pending, row.attempts, row.next_attempt_at, row.error = False, 0, None, None
     row.updated_at = utcnow()
-    s.flush()
 
 
 def mark_pending(
