@@ -22,7 +22,7 @@ from syndicate import catalog, delivery, intake, syndication, translation
 from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
-from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited, SyndicateError
+from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
 from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
@@ -394,7 +394,7 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
     if work.forbidden is not None:
         licence_allows(s, row, ver.version, "translate")  # records the refusal and its reason on the timeline
     translation.record(s, row, ver.version, work)
-    ahead = work.alongside
+    ahead = work.ahead
     if isinstance(ahead, SummaryAhead) and ahead.summary.sentences and allowed(row.gate, "summarize"):
         translated = ahead.translated(_content(ver), work.outcomes)
         if translated is not None:
@@ -405,9 +405,29 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
 def _prepare_translate(release_id: str, version: int) -> translation.Work | None:
     if not get_settings().languages:
         return None  # no language to translate into: nothing slow to do, the step itself records the gate
-    return translation.prepare(
-        release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"], _summary_ahead
+    made: list[tuple[Summary, list[str]]] = []
+
+    def summary_sentences(release: Release, verdict: dict[str, Any] | None) -> list[str]:
+        """The summary's sentences go to the providers in the very requests of the release's own segments (one
+        round of provider calls for readers to wait, not two); the translate step then records the summary
+        in every language (_record_translation), and the summarize step has nothing left to do."""
+        if not allowed(verdict, "summarize"):
+            return []
+        summary = summarize_release(release, get_settings())
+        # A sentence that is a whole segment of the release is translated as that segment.
+        segments = set(segments_of(release))
+        rest = [t for t in summary.sentences if t not in segments]
+        made.append((summary, rest))
+        return rest
+
+    work = translation.prepare(
+        release_id, version, lambda stage: _ORDER.get(stage, 0) < _ORDER["translate"], summary_sentences
     )
+    if work is not None and made:
+        summary, rest = made[0]
+        extra = {o.language: o.extra for o in work.outcomes if o.extra is not None}
+        work.ahead = SummaryAhead(summary, rest, extra)
+    return work
 
 
 @dataclass(frozen=True)
@@ -440,24 +460,6 @@ class SummaryAhead:
                 )
             )
         return out
-
-
-def _summary_ahead(release: Release, targets: list[str], verdict: dict[str, Any] | None) -> SummaryAhead | None:
-    """The summary's sentences go to the providers in the same round as the release's own segments, instead of
-    making readers wait a second round of provider calls. The translate step records the summary (see
-    _record_translation), so the summarize step has nothing left to do. If this fails, nothing is recorded
-    here and the summarize step simply does its work itself."""
-    if not allowed(verdict, "summarize"):
-        return None
-    try:
-        summary = summarize_release(release, get_settings())
-        # A sentence that is a whole segment of the release is on its way to the providers already.
-        segments = set(segments_of(release))
-        rest = [t for t in summary.sentences if t not in segments]
-        return SummaryAhead(summary, rest, translation.translate_texts(rest, summary.language, targets))
-    except SyndicateError as exc:
-        log.info("summary not translated ahead", extra={"stage": "translate", "error": str(exc)})
-        return None
 
 
 #: Steps with a slow part (provider calls): prepared outside the transaction, then recorded inside it.

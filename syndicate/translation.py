@@ -68,8 +68,8 @@ class Work:
 
     forbidden: str | None = None
     outcomes: list[Outcome] = field(default_factory=list)
-    #: what ``alongside`` returned (the pipeline's summary, made and translated in the same round)
-    alongside: Any = None
+    #: what the caller made of the extra texts' translations (the pipeline: the summary, in every language)
+    ahead: Any = None
 
 
 def targets_for(release: Release) -> list[str]:
@@ -158,11 +158,6 @@ def _prefetched(
     return Prefetched(memory, keys, lookup(keys))
 
 
-#: Work to run beside a release's translation, in the same round of provider calls: (release, target languages,
-#: the licence gate's verdict) → anything, kept in Work.alongside for the step's record.
-Alongside = Callable[[Release, list[str], dict[str, Any] | None], Any]
-
-
 #: Texts to send in the very requests of a release's segments (its summary's sentences): (release, the licence
 #: gate's verdict) → texts in the release's language; their translations come back in each ``Outcome.extra``.
 Extra = Callable[[Release, dict[str, Any] | None], list[str]]
@@ -172,13 +167,11 @@ def prepare(
     release_id: str,
     version: int,
     due: Callable[[str], bool] = lambda stage: True,
-    alongside: Alongside | None = None,
     extra: Extra | None = None,
 ) -> Work | None:
     """The translate step's slow part, outside any transaction; None when there is nothing to do (superseded,
-    retracted, or ``due(stage)`` says the version is past this step already). ``alongside`` runs concurrently
-    with the languages (its failures are its own business). ``extra`` texts go in the very requests of the
-    release's segments instead (one request per language rather than two; ``Outcome.extra`` has them
+    retracted, or ``due(stage)`` says the version is past this step already). ``extra`` texts go in the very
+    requests of the release's segments (one request per language rather than two; ``Outcome.extra`` has them
     translated); a failure to make them is logged and the release is translated without them."""
     with session() as s:
         row = store.get(s, release_id)
@@ -197,13 +190,7 @@ def prepare(
             texts = extra(release, verdict)
         except SyndicateError as exc:
             log.info("no extra texts to translate", extra={"stage": "translate", "error": str(exc)})
-    if alongside is None or not targets:
-        return Work(outcomes=translate_languages(release, targets, extra=texts))
-    with ThreadPoolExecutor(1, "translate-alongside") as pool:
-        side = pool.submit(alongside, release, targets, verdict)
-        outcomes = translate_languages(release, targets, extra=texts)
-        beside = side.result()
-    return Work(outcomes=outcomes, alongside=beside)
+    return Work(outcomes=translate_languages(release, targets, extra=texts))
 
 
 def refusal(verdict: dict[str, Any] | None) -> str | None:
