@@ -90,22 +90,37 @@ _QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_
 _RELEASES = ReleaseRow.__tablename__
 
 
+#: SQLite: each quarter's values as one JSON array parameter, so the statement text never changes and SQLite
+#: prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll cost
+#: as much as the index lookups themselves. UNION ALL: each arm one index's lookups (a release found by two
+#: quarters comes twice; the dict below keeps one).
+_BY_QUARTERS_SQLITE = " UNION ALL ".join(
+    f"SELECT id, fingerprint FROM {_RELEASES} WHERE {column} IN (SELECT value FROM json_each(?))"  # noqa: S608
+    for column in _QUARTERS
+)
+
+
 def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]:
     """(release id, fingerprint) of the stored releases having any of these (quarter, value) keys: the
     near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
 
-    One query, each quarter's indexed lookup of its values (OR: SQLite's multi-index OR, PostgreSQL's bitmap OR).
-    The values are a poll's few hundred small integers, written into the statement as integer literals: bound
-    one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and literals have no
-    parameter limit."""
+    One query, each quarter's indexed lookup of its values. On SQLite the values are bound as JSON arrays (a
+    statement prepared once). Elsewhere (PostgreSQL: a bitmap OR) they are written into the statement as
+    integer literals: bound one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and
+    literals have no parameter limit."""
     values: list[set[int]] = [set() for _ in _QUARTERS]
     for k, value in keys:
         values[k].add(int(value))  # int(): nothing but an integer is ever written into the SQL
-    where = " OR ".join(
-        f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
-    )
-    if not where:
+    if not any(values):
         return []
-    sql = f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}"  # noqa: S608 - integers only, built above
-    found = {release_id: fp for release_id, fp in s.connection().exec_driver_sql(sql) if fp}
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        arrays = tuple(f"[{','.join(map(str, sorted(v)))}]" for v in values)
+        rows = conn.exec_driver_sql(_BY_QUARTERS_SQLITE, arrays)
+    else:
+        where = " OR ".join(
+            f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
+        )
+        rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
+    found = {release_id: fp for release_id, fp in rows if fp}
     return sorted(found.items())

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
@@ -25,8 +25,14 @@ _RUNTIME = select(*(c for c in _SOURCES.c if c.name not in ("origin", "created_a
 )
 
 
-def runtime_source(s: Session, source_id: str) -> Source | None:
-    row = s.connection().execute(_RUNTIME, {"source_id": source_id}).first()
+def _core(s: Session | Connection) -> Connection:
+    """The connection to run Core statements on: a poll reads and records its source's state on a bare
+    connection (cheaper than a Session, whose per-transaction bookkeeping those few statements do not need)."""
+    return s if isinstance(s, Connection) else s.connection()
+
+
+def runtime_source(s: Session | Connection, source_id: str) -> Source | None:
+    row = _core(s).execute(_RUNTIME, {"source_id": source_id}).first()
     return _source(row) if row is not None else None
 
 
@@ -95,13 +101,18 @@ _VALIDATORS = select(_STATE.c.etag, _STATE.c.last_modified, _STATE.c.body_hash, 
 )
 
 
-def validators(s: Session, source_id: str) -> Validators:
+_NEW_STATE = insert(_STATE).values(source_id=bindparam("source_id"), consecutive_errors=0, items_seen=0, paused=False)
+
+
+def validators(s: Session | Connection, source_id: str) -> Validators:
     """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
-    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row."""
-    row = s.connection().execute(_VALIDATORS, {"source_id": source_id}).first()
+    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row (as
+    ``state`` does)."""
+    conn = _core(s)
+    row = conn.execute(_VALIDATORS, {"source_id": source_id}).first()
     if row is None:
-        made = state(s, source_id)
-        return Validators(made.etag, made.last_modified, made.body_hash, made.interval_seconds)
+        conn.execute(_NEW_STATE, {"source_id": source_id})
+        return Validators(None, None, None, None)
     return Validators(row[0], row[1], row[2], row[3])
 
 
@@ -131,11 +142,11 @@ _SUCCESS = {
 }
 
 
-def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
+def record_success(s: Session | Connection, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
     """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
     ``items_seen`` added in SQL so that nothing is read first."""
     params = {f"v_{name}": value for name, value in values.items()}
-    s.connection().execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
+    _core(s).execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:
