@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
@@ -33,11 +34,35 @@ _SEEN = (
 )
 
 
+#: SQLite: the identities as one JSON array parameter, a statement prepared once; the expanding IN above is
+#: rendered and prepared again for every poll, which cost several times the lookups.
+_BY_IDENTITY_SQLITE = (
+    f"SELECT identity, id, release_id, content_hash FROM {_PLACES.name} "  # noqa: S608 - a table name
+    "WHERE identity IN (SELECT value FROM json_each(?))"
+)
+
+
+def _driver_rows(conn: Connection, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
+    """Rows of a SQLite statement of plain text and integer columns, straight from the driver's cursor (no
+    values to convert; SQLAlchemy's execution around it cost more than the statement)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     """The places already recorded for these identities (one query for a whole feed)."""
     if not identities:
         return {}
-    rows = s.connection().execute(_BY_IDENTITY, {"identities": list(dict.fromkeys(identities))})
+    conn = s.connection()
+    unique = list(dict.fromkeys(identities))
+    if conn.dialect.name == "sqlite":
+        rows: Iterable[Any] = _driver_rows(conn, _BY_IDENTITY_SQLITE, (json.dumps(unique),))
+    else:
+        rows = conn.execute(_BY_IDENTITY, {"identities": unique})
     return {identity: Known(place_id, release_id, digest) for identity, place_id, release_id, digest in rows}
 
 
@@ -116,7 +141,7 @@ def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]
     conn = s.connection()
     if conn.dialect.name == "sqlite":
         arrays = tuple(f"[{','.join(map(str, sorted(v)))}]" for v in values)
-        rows = conn.exec_driver_sql(_BY_QUARTERS_SQLITE, arrays)
+        rows: Iterable[Any] = _driver_rows(conn, _BY_QUARTERS_SQLITE, arrays)
     else:
         where = " OR ".join(
             f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]

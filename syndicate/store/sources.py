@@ -3,11 +3,12 @@ health, schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
@@ -23,6 +24,7 @@ _SOURCES = cast(Table, SourceRow.__table__)
 _RUNTIME = select(*(c for c in _SOURCES.c if c.name not in ("origin", "created_at"))).where(
     _SOURCES.c.id == bindparam("source_id")
 )
+_RUNTIME_NAMES = [c.name for c in _RUNTIME.selected_columns]
 
 
 def _core(s: Session | Connection) -> Connection:
@@ -31,8 +33,54 @@ def _core(s: Session | Connection) -> Connection:
     return s if isinstance(s, Connection) else s.connection()
 
 
+class _Driver(NamedTuple):
+    """A statement as the SQLite driver takes it: SQL, parameter names in order, their types' bind processors,
+    and the result columns' processors."""
+
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+_DRIVER: dict[int, _Driver] = {}
+
+
+def _execute(s: Session | Connection, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """``conn.execute(statement, params)``'s rows, for the few statements every poll runs (the module's own,
+    built once). On SQLite they go to the driver's cursor, compiled once, with the column types' own bind and
+    result processors: SQLAlchemy's execution around a one-row statement cost several times the statement, and
+    an unchanged source's poll is little else. Other databases: through SQLAlchemy."""
+    conn = _core(s)
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(statement, params)]
+    driver = _DRIVER.get(id(statement))
+    if driver is None:
+        driver = _DRIVER[id(statement)] = _compile(statement, conn.dialect)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(
+            driver.sql,
+            tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True)),
+        )
+        rows = cursor.fetchall() if driver.results else []
+    finally:
+        cursor.close()
+    return [tuple(v if p is None else p(v) for v, p in zip(row, driver.results, strict=True)) for row in rows]
+
+
+def _compile(statement: Any, dialect: Dialect) -> _Driver:
+    compiled: Any = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    columns = statement.selected_columns if statement.is_select else ()
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return _Driver(str(compiled), names, binds, results)
+
+
 def runtime_source(s: Session | Connection, source_id: str) -> Source | None:
-    row = _core(s).execute(_RUNTIME, {"source_id": source_id}).first()
+    rows = _execute(s, _RUNTIME, {"source_id": source_id})
+    row = SimpleNamespace(**dict(zip(_RUNTIME_NAMES, rows[0], strict=True))) if rows else None
     return _source(row) if row is not None else None
 
 
@@ -108,12 +156,11 @@ def validators(s: Session | Connection, source_id: str) -> Validators:
     """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
     every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row (as
     ``state`` does)."""
-    conn = _core(s)
-    row = conn.execute(_VALIDATORS, {"source_id": source_id}).first()
-    if row is None:
-        conn.execute(_NEW_STATE, {"source_id": source_id})
+    rows = _execute(s, _VALIDATORS, {"source_id": source_id})
+    if not rows:
+        _core(s).execute(_NEW_STATE, {"source_id": source_id})
         return Validators(None, None, None, None)
-    return Validators(row[0], row[1], row[2], row[3])
+    return Validators(*rows[0])
 
 
 _SUCCESS_COLUMNS = (
@@ -146,7 +193,7 @@ def record_success(s: Session | Connection, source_id: str, items_seen: int, val
     """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
     ``items_seen`` added in SQL so that nothing is read first."""
     params = {f"v_{name}": value for name, value in values.items()}
-    _core(s).execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
+    _execute(s, _SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:
