@@ -37,7 +37,6 @@ _TAGS = re.compile(r"<[^>]+>")
 # Short bracketed asides: datelines "(포탈뉴스통신)", credit lines "[뉴스출처 : 인천시]", "(사진 제공-나주시)". They
 # differ between copies of one text, so they are left out of the fingerprint (on both sides alike).
 _ASIDES = re.compile(r"[(\[【〔<][^()\[\]【】〔〕<>]{0,40}[)\]】〕>]")
-_NOT_WORD = re.compile(r"[\W_]+")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|from)$", re.I)
 
 
@@ -110,17 +109,11 @@ def fingerprints(texts: Sequence[str]) -> list[str | None]:
     return out
 
 
-def _fold(text: str) -> str:
-    """Letters and digits only, case-folded, NFKC, short bracketed asides left out, at most _MAX_TEXT."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return _NOT_WORD.sub("", _ASIDES.sub("", text).casefold())[:_MAX_TEXT]
-
-
 def _fold_points(text: str) -> np.ndarray:
-    """``_fold(text)`` as code points (uint32). The letters and digits are picked out with a table lookup per
-    code point instead of the regular expression, which cost more than the rest of the fingerprint: the same
-    characters, as ``[\\W_]`` is exactly "not str.isalnum()" (both are Python's Py_UNICODE_ISALNUM)."""
+    """Letters and digits only, case-folded, NFKC, short bracketed asides left out, at most _MAX_TEXT: as code
+    points (uint32). Letters and digits are picked out with a table of str.isalnum() per code point; the regular
+    expression ``[\\W_]+`` this replaced (the same characters: both are Python's Py_UNICODE_ISALNUM) cost more
+    than the rest of the fingerprint."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     points = np.frombuffer(_ASIDES.sub("", text).casefold().encode("utf-32-le"), dtype=np.uint32)
