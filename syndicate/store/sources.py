@@ -53,7 +53,8 @@ def _execute(s: Session | Connection, statement: Any, params: dict[str, Any]) ->
     an unchanged source's poll is little else. Other databases: through SQLAlchemy."""
     conn = _core(s)
     if conn.dialect.name != "sqlite":
-        return [tuple(row) for row in conn.execute(statement, params)]
+        result = conn.execute(statement, params)
+        return [tuple(row) for row in result] if result.returns_rows else []
     driver = _DRIVER.get(id(statement))
     if driver is None:
         driver = _DRIVER[id(statement)] = _compile(statement, conn.dialect)
