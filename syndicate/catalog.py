@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from syndicate.errors import NotFound
@@ -23,8 +24,8 @@ def all_sources() -> dict[str, Source]:
     return dict(sorted(merged.items()))
 
 
-def get_source(source_id: str, s: Session | None = None) -> Source:
-    """A source by id; ``s`` lets a caller look it up in the session it already has open."""
+def get_source(source_id: str, s: Session | Connection | None = None) -> Source:
+    """A source by id; ``s`` lets a caller look it up in the session (or connection) it already has open."""
     source = get_registry().sources.get(source_id)
     if source is not None:
         return source

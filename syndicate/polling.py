@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from syndicate.normalize import identity as ident
 from syndicate.normalize.dates import parse_date
 from syndicate.store import places
 from syndicate.store import sources as source_store
-from syndicate.store.db import session
+from syndicate.store.db import get_engine, session
 from syndicate.store.tables import SourceStateRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,11 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
     settings = get_settings()
     now = now or utcnow()
     # Two short transactions, none held across the fetch: read the source and its validators; then store the
-    # releases and the source's new state together.
-    with session() as s:
-        source = catalog.get_source(source_id, s)
-        known = source_store.validators(s, source_id)
+    # releases and the source's new state together. Both on a bare connection (Core) unless there are releases
+    # to store: most polls find nothing new, and a Session's bookkeeping was a good part of their cost.
+    with get_engine().begin() as conn:
+        source = catalog.get_source(source_id, conn)
+        known = source_store.validators(conn, source_id)
         etag, modified, body_hash = known.etag, known.last_modified, known.body_hash
     own = client is None
     http = client or make_client(settings)
@@ -83,8 +85,8 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
         digest = hashlib.sha256(result.body).hexdigest() if not result.not_modified else body_hash
         if result.not_modified or digest == body_hash:
             status = "not_modified" if result.not_modified else "unchanged"
-            with session() as s:
-                return _succeeded(s, source, result, now, status, digest, _Seen([]), [], known.interval_seconds)
+            with get_engine().begin() as conn:
+                return _succeeded(conn, source, result, now, status, digest, _Seen([]), [], known.interval_seconds)
         seen = _read(source, result, http)
         with session() as s:
             steps = pipeline.ingest(source.id, seen.raws, source=source, s=s)
@@ -129,7 +131,7 @@ def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
 
 
 def _succeeded(
-    s: Session,
+    s: Session | Connection,
     source: Source,
     result: FetchResult,
     now: datetime,

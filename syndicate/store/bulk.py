@@ -3,14 +3,21 @@
 A feed's new items are many rows of four tables (release, version, "received" event, place); the ORM's unit
 of work would spend most of a poll's time on them. Here they are gathered as plain rows
 and written in table order (releases first, for the foreign keys) with one executemany each.
+
+On SQLite the executemany goes to the driver with parameters converted here (``_Plan``): SQLAlchemy's
+per-row parameter handling for an executemany (building, defaulting and processing each row's dict) cost more
+than SQLite's inserting. The values are the same: each column type's own bind processor converts them, and the
+columns a row leaves out get their scalar defaults, as SQLAlchemy would give them; a table whose left-out
+columns need anything else goes through SQLAlchemy. Other databases always go through SQLAlchemy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.orm import Session
 
 from syndicate.model import ReleaseStatus
@@ -109,5 +116,61 @@ class NewRows:
         for name, table in _TABLES:
             rows = getattr(self, name)
             if rows:
-                conn.execute(insert(table), rows)
+                insert_many(conn, table, rows)
                 rows.clear()
+
+
+class _Plan(NamedTuple):
+    """An INSERT of a set of columns as the driver takes it: its SQL, and for each of its parameters, in
+    order, the row key it comes from (None: the column's scalar default) and the type's bind processor."""
+
+    sql: str
+    params: tuple[tuple[str | None, Any, Callable[[Any], Any] | None], ...]
+
+
+#: (table, columns, dialect name) → its plan, or None when SQLAlchemy must execute it
+_PLANS: dict[tuple[str, tuple[str, ...], str], _Plan | None] = {}
+
+
+def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(insert(table), rows)``, the same rows written, with less per-row work on SQLite."""
+    keys = tuple(rows[0])
+    plan = _plan(conn, table, keys) if all(len(row) == len(keys) for row in rows) else None
+    if plan is None or any(row.keys() != rows[0].keys() for row in rows):
+        conn.execute(insert(table), rows)
+        return
+    spec = plan.params
+    conn.exec_driver_sql(
+        plan.sql,
+        [
+            tuple(
+                (value if process is None else process(value))
+                for key, default, process in spec
+                for value in ((row[key] if key is not None else default),)
+            )
+            for row in rows
+        ],
+    )
+
+
+def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan | None:
+    dialect = conn.dialect
+    cache_key = (table.name, keys, dialect.name)
+    if cache_key in _PLANS:
+        return _PLANS[cache_key]
+    plan = None
+    if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+        compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        params: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup or []:
+            column = table.c[name]
+            if name in keys:
+                params.append((name, None, column.type.dialect_impl(dialect).bind_processor(dialect)))
+            elif column.default is not None and column.default.is_scalar:
+                params.append((None, column.default.arg, column.type.dialect_impl(dialect).bind_processor(dialect)))
+            else:
+                break  # a callable or SQL default: SQLAlchemy knows how to run it
+        else:
+            plan = _Plan(str(compiled), tuple(params))
+    _PLANS[cache_key] = plan
+    return plan

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
@@ -33,11 +34,35 @@ _SEEN = (
 )
 
 
+#: SQLite: the identities as one JSON array parameter, a statement prepared once; the expanding IN above is
+#: rendered and prepared again for every poll, which cost several times the lookups.
+_BY_IDENTITY_SQLITE = (
+    f"SELECT identity, id, release_id, content_hash FROM {_PLACES.name} "  # noqa: S608 - a table name
+    "WHERE identity IN (SELECT value FROM json_each(?))"
+)
+
+
+def _driver_rows(conn: Connection, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
+    """Rows of a SQLite statement of plain text and integer columns, straight from the driver's cursor (no
+    values to convert; SQLAlchemy's execution around it cost more than the statement)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     """The places already recorded for these identities (one query for a whole feed)."""
     if not identities:
         return {}
-    rows = s.connection().execute(_BY_IDENTITY, {"identities": list(dict.fromkeys(identities))})
+    conn = s.connection()
+    unique = list(dict.fromkeys(identities))
+    if conn.dialect.name == "sqlite":
+        rows: Iterable[Any] = _driver_rows(conn, _BY_IDENTITY_SQLITE, (json.dumps(unique),))
+    else:
+        rows = conn.execute(_BY_IDENTITY, {"identities": unique})
     return {identity: Known(place_id, release_id, digest) for identity, place_id, release_id, digest in rows}
 
 
@@ -90,22 +115,37 @@ _QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_
 _RELEASES = ReleaseRow.__tablename__
 
 
+#: SQLite: each quarter's values as one JSON array parameter, so the statement text never changes and SQLite
+#: prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll cost
+#: as much as the index lookups themselves. UNION ALL: each arm one index's lookups (a release found by two
+#: quarters comes twice; the dict below keeps one).
+_BY_QUARTERS_SQLITE = " UNION ALL ".join(
+    f"SELECT id, fingerprint FROM {_RELEASES} WHERE {column} IN (SELECT value FROM json_each(?))"  # noqa: S608
+    for column in _QUARTERS
+)
+
+
 def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]:
     """(release id, fingerprint) of the stored releases having any of these (quarter, value) keys: the
     near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
 
-    One query, each quarter's indexed lookup of its values (OR: SQLite's multi-index OR, PostgreSQL's bitmap OR).
-    The values are a poll's few hundred small integers, written into the statement as integer literals: bound
-    one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and literals have no
-    parameter limit."""
+    One query, each quarter's indexed lookup of its values. On SQLite the values are bound as JSON arrays (a
+    statement prepared once). Elsewhere (PostgreSQL: a bitmap OR) they are written into the statement as
+    integer literals: bound one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and
+    literals have no parameter limit."""
     values: list[set[int]] = [set() for _ in _QUARTERS]
     for k, value in keys:
         values[k].add(int(value))  # int(): nothing but an integer is ever written into the SQL
-    where = " OR ".join(
-        f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
-    )
-    if not where:
+    if not any(values):
         return []
-    sql = f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}"  # noqa: S608 - integers only, built above
-    found = {release_id: fp for release_id, fp in s.connection().exec_driver_sql(sql) if fp}
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        arrays = tuple(f"[{','.join(map(str, sorted(v)))}]" for v in values)
+        rows: Iterable[Any] = _driver_rows(conn, _BY_QUARTERS_SQLITE, arrays)
+    else:
+        where = " OR ".join(
+            f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
+        )
+        rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
+    found = {release_id: fp for release_id, fp in rows if fp}
     return sorted(found.items())

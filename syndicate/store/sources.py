@@ -3,11 +3,12 @@ health, schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
@@ -23,10 +24,64 @@ _SOURCES = cast(Table, SourceRow.__table__)
 _RUNTIME = select(*(c for c in _SOURCES.c if c.name not in ("origin", "created_at"))).where(
     _SOURCES.c.id == bindparam("source_id")
 )
+_RUNTIME_NAMES = [c.name for c in _RUNTIME.selected_columns]
 
 
-def runtime_source(s: Session, source_id: str) -> Source | None:
-    row = s.connection().execute(_RUNTIME, {"source_id": source_id}).first()
+def _core(s: Session | Connection) -> Connection:
+    """The connection to run Core statements on: a poll reads and records its source's state on a bare
+    connection (cheaper than a Session, whose per-transaction bookkeeping those few statements do not need)."""
+    return s if isinstance(s, Connection) else s.connection()
+
+
+class _Driver(NamedTuple):
+    """A statement as the SQLite driver takes it: SQL, parameter names in order, their types' bind processors,
+    and the result columns' processors."""
+
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+_DRIVER: dict[int, _Driver] = {}
+
+
+def _execute(s: Session | Connection, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """``conn.execute(statement, params)``'s rows, for the few statements every poll runs (the module's own,
+    built once). On SQLite they go to the driver's cursor, compiled once, with the column types' own bind and
+    result processors: SQLAlchemy's execution around a one-row statement cost several times the statement, and
+    an unchanged source's poll is little else. Other databases: through SQLAlchemy."""
+    conn = _core(s)
+    if conn.dialect.name != "sqlite":
+        result = conn.execute(statement, params)
+        return [tuple(row) for row in result] if result.returns_rows else []
+    driver = _DRIVER.get(id(statement))
+    if driver is None:
+        driver = _DRIVER[id(statement)] = _compile(statement, conn.dialect)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(
+            driver.sql,
+            tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True)),
+        )
+        rows = cursor.fetchall() if driver.results else []
+    finally:
+        cursor.close()
+    return [tuple(v if p is None else p(v) for v, p in zip(row, driver.results, strict=True)) for row in rows]
+
+
+def _compile(statement: Any, dialect: Dialect) -> _Driver:
+    compiled: Any = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    columns = statement.selected_columns if statement.is_select else ()
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return _Driver(str(compiled), names, binds, results)
+
+
+def runtime_source(s: Session | Connection, source_id: str) -> Source | None:
+    rows = _execute(s, _RUNTIME, {"source_id": source_id})
+    row = SimpleNamespace(**dict(zip(_RUNTIME_NAMES, rows[0], strict=True))) if rows else None
     return _source(row) if row is not None else None
 
 
@@ -95,14 +150,18 @@ _VALIDATORS = select(_STATE.c.etag, _STATE.c.last_modified, _STATE.c.body_hash, 
 )
 
 
-def validators(s: Session, source_id: str) -> Validators:
+_NEW_STATE = insert(_STATE).values(source_id=bindparam("source_id"), consecutive_errors=0, items_seen=0, paused=False)
+
+
+def validators(s: Session | Connection, source_id: str) -> Validators:
     """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
-    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row."""
-    row = s.connection().execute(_VALIDATORS, {"source_id": source_id}).first()
-    if row is None:
-        made = state(s, source_id)
-        return Validators(made.etag, made.last_modified, made.body_hash, made.interval_seconds)
-    return Validators(row[0], row[1], row[2], row[3])
+    every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row (as
+    ``state`` does)."""
+    rows = _execute(s, _VALIDATORS, {"source_id": source_id})
+    if not rows:
+        _core(s).execute(_NEW_STATE, {"source_id": source_id})
+        return Validators(None, None, None, None)
+    return Validators(*rows[0])
 
 
 _SUCCESS_COLUMNS = (
@@ -131,11 +190,11 @@ _SUCCESS = {
 }
 
 
-def record_success(s: Session, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
+def record_success(s: Session | Connection, source_id: str, items_seen: int, values: dict[str, Any]) -> None:
     """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
     ``items_seen`` added in SQL so that nothing is read first."""
     params = {f"v_{name}": value for name, value in values.items()}
-    s.connection().execute(_SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
+    _execute(s, _SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:

@@ -91,3 +91,59 @@ def test_an_outlets_copy_of_a_submitted_release_is_a_second_place_of_it(database
     with session() as s:
         assert [p.identity for p in places.of_release(s, submitted)] == ["guid:outlet:x"]
         assert [e.stage for e in release_store.events(s, submitted)] == ["received", "seen_elsewhere"]
+
+
+def test_a_batch_writes_the_same_rows_as_sqlalchemys_insert(database: str) -> None:
+    """store/bulk.py hands SQLite the rows converted by the column types' own processors: what is stored (times,
+    JSON, scalar defaults) must be what SQLAlchemy's executemany stores for the same rows."""
+    import copy
+
+    from sqlalchemy import String, insert, type_coerce
+
+    from syndicate.store import bulk
+
+    def gathered(key: str) -> bulk.NewRows:
+        rows = bulk.NewRows()
+        release = rows.release(
+            raw={"release": {"title": "청년 일자리", "categories": []}, "licence": None, "hash": "h"},
+            identity=f"guid:src:{key}",
+            agency_id="incheon",
+            language="ko",
+            category=None,
+            source_id="src",
+            fingerprint="0123456789abcdef",
+            quarters=(0x0123, 0x4567, 0x89AB, 0xCDEF),
+        )
+        rows.place(
+            release_id=release, identity=f"guid:src:{key}", url=None, source_id="src", via=None, content_hash="h"
+        )
+        rows.event(release, 1, "seen_elsewhere", {"url": "https://www.example.go.kr/p/1", "via": None})
+        return rows
+
+    def stored(ids: set[str]) -> dict[str, list[tuple[object, ...]]]:
+        out = {}
+        with session() as s:
+            for name, table in bulk._TABLES:
+                key = table.c.id if name == "releases" else table.c.release_id
+                # as stored: no result processing (a time written in another format would read back equal)
+                columns = [type_coerce(c, String) for c in table.c if c.name not in ("id", "release_id", "identity")]
+                out[name] = [tuple(row) for row in s.execute(select(*columns).where(key.in_(ids)))]
+        return out
+
+    fast, slow = gathered("fast"), gathered("slow")
+    fast_ids = {r["id"] for r in fast.releases}
+    slow_ids = {r["id"] for r in slow.releases}
+    # the same times on both sides, so that the stored rows can be compared whole
+    for a, b in zip(
+        [*fast.releases, *fast.versions, *fast.events, *fast.places],
+        [*slow.releases, *slow.versions, *slow.events, *slow.places],
+        strict=True,
+    ):
+        b.update({k: v for k, v in a.items() if k.endswith("_at") or k == "at"})
+    with session() as s:
+        fast.write(s)
+        conn = s.connection()
+        for name, table in bulk._TABLES:
+            conn.execute(insert(table), copy.deepcopy(getattr(slow, name)))
+    assert stored(fast_ids) == stored(slow_ids)
+    assert all(stored(fast_ids).values())

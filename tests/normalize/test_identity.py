@@ -89,3 +89,29 @@ def test_fingerprints_of_a_batch_are_those_of_each_text() -> None:
     texts = [*NAJU[:6], "짧다", "", "1234567", f"(포탈뉴스통신) {NAJU[0]} [뉴스출처 : 나주시]", NAJU[0] * 3]
     assert fingerprints(texts) == [fingerprints([text])[0] for text in texts]
     assert fingerprints([]) == []
+
+
+def test_folding_by_code_point_table_keeps_exactly_what_the_regex_keeps() -> None:
+    # The fingerprint folds text with a table of str.isalnum() (normalize/identity.py); the regular expression
+    # it replaced is the definition. Every code point alone, then mixed texts (Hangul, compatibility forms,
+    # characters beyond the BMP, underscores, asides).
+    import re
+    import unicodedata
+
+    import numpy as np
+
+    from syndicate.normalize import identity as ident
+
+    word = re.compile(r"[\W_]+")
+    for point in itertools.chain(range(0xD800), range(0xE000, 0x110000, 7)):
+        char = chr(point)
+        assert bool(word.sub("", char)) == char.isalnum(), hex(point)
+    rng = random.Random(3)
+    texts = [*NAJU[:20], "Straße ＡＢＣ ①②③ 𝐀𝐁𝐂 😀 snake_case (사진=나주시) [뉴스] ß ﬁ Ⅻ ½ ٣", ""]
+    texts += ["".join(chr(rng.randrange(0x20, 0x2FFFF)) for _ in range(200)) for _ in range(50)]
+    for text in texts:
+        text = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
+        expected = word.sub("", ident._ASIDES.sub("", unicodedata.normalize("NFKC", text)).casefold())[
+            : ident._MAX_TEXT
+        ]
+        assert np.array_equal(ident._fold_points(text), np.frombuffer(expected.encode("utf-32-le"), dtype=np.uint32))
