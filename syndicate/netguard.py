@@ -131,8 +131,11 @@ _DEADLINE: ContextVar[float | None] = ContextVar("syndicate_net_deadline", defau
 def deadline(seconds: float) -> Iterator[None]:
     """Bound every network operation on guarded connections in this block (this thread) to ``seconds`` from
     now. A read timeout bounds one read only: a server dripping its status line and headers a byte at a time
-    would otherwise hold the caller, and its worker thread, for ever."""
-    token = _DEADLINE.set(time.monotonic() + seconds)
+    would otherwise hold the caller, and its worker thread, for ever. Nested inside another deadline, the
+    earlier of the two holds: a fetch's own deadline never extends the poll's (a board's pages)."""
+    end = time.monotonic() + seconds
+    outer = _DEADLINE.get()
+    token = _DEADLINE.set(end if outer is None else min(end, outer))
     try:
         yield
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from syndicate import catalog, pipeline
-from syndicate.config import get_settings
-from syndicate.errors import InputError, ParseError, Retriable, SyndicateError
+from syndicate import catalog, netguard, pipeline
+from syndicate.config import Settings, get_settings
+from syndicate.errors import FetchTimeout, InputError, ParseError, Retriable, SyndicateError
 from syndicate.ingest import parse_document
 from syndicate.ingest import schedule as timing
 from syndicate.ingest.board import board_links
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 #: Detail pages fetched per board poll (new posts only); the rest wait for the next poll.
 BOARD_PAGES = 20
+#: A board poll's detail pages together get at most this long: half the lease, so that a slow board never
+#: outlives its lease (the poll would then run twice at once). Pages not read in time are new next poll.
+BOARD_SECONDS = LEASE.total_seconds() / 2
 
 
 @dataclass
@@ -114,20 +118,45 @@ def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
     links = board_links(text, result.url, source.selectors)
     with session() as s:
         known = places.known(s, [f"url:{ident.canonical_url(u)}" for u in links])
-    raws: list[RawRelease] = []
     settings = get_settings()
-    for url in [u for u in links if f"url:{ident.canonical_url(u)}" not in known][:BOARD_PAGES]:
+    new = [u for u in links if f"url:{ident.canonical_url(u)}" not in known][:BOARD_PAGES]
+    raws = _board_pages(source, new, settings, http)
+    if links and not raws and len(known) < len(links):
+        raise ParseError(f"none of the {len(links) - len(known)} new posts on the board could be read")
+    return _Seen(raws)
+
+
+def _board_pages(source: Source, urls: list[str], settings: Settings, http: httpx.Client) -> list[RawRelease]:
+    raws: list[RawRelease] = []
+    # `end` first: the guard's deadline, set just after, then never runs out before it (see the except below).
+    end = time.monotonic() + BOARD_SECONDS
+    with netguard.deadline(BOARD_SECONDS):
+        _read_pages(source, urls, settings, http, end, raws)
+    return raws
+
+
+def _read_pages(
+    source: Source, urls: list[str], settings: Settings, http: httpx.Client, end: float, raws: list[RawRelease]
+) -> None:
+    for index, url in enumerate(urls):
         try:
+            if time.monotonic() >= end:
+                raise FetchTimeout("the board poll's time ran out", url=url)
             page = fetch(url, settings, client=http)
             page_text, _ = decode(page.body, page.charset)
             raws.append(extract_page(page_text, page.url, source))
         except (InputError, SyndicateError) as exc:
+            if isinstance(exc, FetchTimeout) and time.monotonic() >= end:
+                # Keep what was read; the rest are still new next poll.
+                log.warning(
+                    "board poll out of time; %d pages left for the next poll",
+                    len(urls) - index,
+                    extra={"source_id": source.id, "stage": "ingest"},
+                )
+                break
             if isinstance(exc, Retriable):
                 raise  # the site is asking us to stop: back off the whole source
             log.warning("board page %s skipped", url, extra={"source_id": source.id, "error": exc.code})
-    if links and not raws and len(known) < len(links):
-        raise ParseError(f"none of the {len(links) - len(known)} new posts on the board could be read")
-    return _Seen(raws)
 
 
 def _succeeded(

@@ -41,3 +41,6 @@ def test_slow_outside_servers_have_their_own_workers() -> None:
     services = _compose()["services"]
     assert services["worker"]["command"][-2:] == ["--queues", "pipeline"]
     assert services["worker-io"]["command"][-2:] == ["--queues", "poll,deliver"]
+    # They mostly wait: threads, as `syndicate up` runs them (every fetch and push has a total deadline).
+    command = services["worker-io"]["command"]
+    assert command[command.index("--pool") + 1] == "threads"

@@ -3,6 +3,7 @@ other places, conditional GET, politeness, health and backoff, boards."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -257,3 +258,41 @@ def test_nothing_unsanitized_is_stored_and_script_churn_is_not_a_correction(site
     assert "<p>시는 오늘 발표했다.</p>" in stored
     for bad in ("script", "track(", "onclick", "iframe"):
         assert bad not in stored
+
+
+def _board_page(n: int) -> bytes:
+    return (
+        f"<html><head><title>보도자료 {n}</title></head><body><article><h1>인천시 보도자료 {n}호</h1>"
+        f"<p>인천광역시는 {n}일 시민 안전 대책 {n}호를 발표했다. {BODY}</p>"
+        f"<p>시 관계자는 대책 {n}호를 연말까지 마무리하겠다고 밝혔다.</p></article></body></html>"
+    ).encode()
+
+
+def test_a_slow_board_keeps_what_it_read_within_its_time_and_reads_the_rest_next_poll(
+    site: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board poll's pages together get a bounded time (half the poll's lease): a board whose pages are slow
+    cannot keep its poll running past the lease. What was read is kept; the other posts are new next poll."""
+    links = "".join(f'<li><a href="/board?mode=view&amp;idx={n}">보도자료 {n}</a></li>' for n in range(1, 5))
+    site.route("/board", Answer(200, f"<html><body><ul>{links}</ul></body></html>".encode()))
+    for n in range(1, 5):
+        site.route(f"/board?mode=view&idx={n}", Answer(200, _board_page(n), {"Content-Type": "text/html"}, delay=0.4))
+    _add("slow-board", f"{site.base}/board", SourceKind.board)
+    monkeypatch.setattr(polling, "BOARD_SECONDS", 0.6)
+    started = time.monotonic()
+    first = polling.poll("slow-board")
+    assert time.monotonic() - started < 1.5
+    assert first.status == "ok" and 1 <= first.new < 4, first
+    monkeypatch.setattr(polling, "BOARD_SECONDS", 30.0)
+    site.route("/board", Answer(200, f"<html><body><ul>{links}</ul> </body></html>".encode()))  # a new hash
+    second = polling.poll("slow-board")
+    assert second.status == "ok" and first.new + second.new == 4, second
+
+
+def test_a_fetch_deadline_inside_a_shorter_one_does_not_extend_it() -> None:
+    from syndicate import netguard
+
+    with netguard.deadline(0.05), netguard.deadline(60):
+        time.sleep(0.06)
+        with pytest.raises(TimeoutError):
+            netguard._bounded(5.0, TimeoutError)
