@@ -1,6 +1,7 @@
 """Partner fan-out: signed ninjs pushes to 100 loopback partners through the real delivery path (Celery tasks on
-the embedded Redis, 2 worker processes, delivery rows in SQLite), against a bare async httpx POST loop sending
-the same number of bodies of the same size to the same receiver, measured in the same run.
+the embedded Redis, 2 worker processes on the poll and deliver queues, delivery rows in SQLite), against a bare
+async httpx POST loop sending the same number of bodies of the same size to the same receiver, measured in the
+same run.
 
     python bench/fanout.py [--quick]
 """
@@ -96,12 +97,11 @@ def run(quick: bool = False) -> list[Result]:
             ]
             upgrade(env)  # before the worker opens the database
             log = tmp / "worker.log"
-            # The worker and the receiver start (imports, the Korean model) while this process fills the database;
-            # nothing reaches the worker's queue before the timed burst.
-            with (
-                process(receiver, env),
-                process([*PY, "worker", "--concurrency", "2"], env, log, grace=WORKER_GRACE),
-            ):
+            # The worker consumes the queues of `syndicate up`'s worker for polls and pushes, so it does not load
+            # the summarizer's models, which no delivery uses. It and the receiver start while this process fills
+            # the database; nothing reaches the worker's queue before the timed burst.
+            worker = [*PY, "worker", "--concurrency", "2", "--queues", "poll,deliver"]
+            with process(receiver, env), process(worker, env, log, grace=WORKER_GRACE):
                 ours, total = _ours(log, url, releases)
                 body = b'{"type":"release.published","timestamp":"2026-11-25T00:00:00Z","data":' + b"x" * 3000 + b"}"
                 bare = asyncio.run(_bare(url, total, body))

@@ -79,7 +79,7 @@ def _wait_published(base: str, key: str, ids: list[str], timeout: float) -> None
 
 
 def run(quick: bool = False) -> list[Result]:
-    first, further = (20, 10) if quick else (10_000, 1_000)
+    first, further = (10, 5) if quick else (10_000, 1_000)
     # Seconds for the service to settle before each reading (the last renders, the allocator's frees).
     settle = 0.5 if quick else 3
     with tempfile.TemporaryDirectory() as tmp_name:
