@@ -160,9 +160,10 @@ def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
     proc.wait()
 
 
-#: How long a stopping Celery worker gets before it is killed. Its warm shutdown takes about 3 s whatever it
-#: did (billiard sleeps 1 s in every pool process on exit), and by then the benchmark has its figures.
-WORKER_GRACE = 0.5
+#: How long a stopping Celery worker (or `syndicate up`) gets before it is killed. Its warm shutdown takes
+#: about 3 s whatever it did (billiard sleeps 1 s in every pool process on exit), and by then the benchmark has
+#: its figures: waiting for it only lengthened the run.
+WORKER_GRACE = 0.1
 
 
 @contextmanager
