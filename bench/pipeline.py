@@ -94,7 +94,7 @@ def pipeline_rate(env: dict[str, str], log: Path, n: int) -> tuple[float, float]
         with session() as s:
             done = sum(1 for i in tail if store.get(s, i).status == "published")
             if done == len(tail):
-                total = s.scalar(select(func.count()).where(ReleaseRow.status == "published"))
+                total = s.scalar(select(func.count()).where(ReleaseRow.status == "published")) or 0
                 if total >= n:
                     break
         time.sleep(0.05)
