@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -76,48 +77,105 @@ def p95(ordered: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def use_service(env: dict[str, str]) -> None:
+    """Point this process's syndicate (settings, database, Celery app) at the service ``env`` describes, as its
+    own processes see it: SYNDICATE_* variables of an earlier benchmark in the same run are dropped first."""
+    for key in [k for k in os.environ if k.startswith("SYNDICATE_")]:
+        del os.environ[key]
+    os.environ.update(env)
+    from syndicate.config import get_settings
+    from workers.celery_app import reconfigure
+
+    get_settings.cache_clear()
+    reconfigure()
+
+
+def upgrade(env: dict[str, str]) -> None:
+    """`syndicate db upgrade` for the service ``env`` points at, in this process (the CLI's own function, without
+    the seconds a new interpreter takes to import it)."""
+    use_service(env)
+    from syndicate.store.migrate import upgrade_and_sync
+
+    upgrade_and_sync()
+
+
 def create_key(env: dict[str, str], agency: str) -> str:
-    """An API key for ``agency`` in the service that ``env`` points at (through the CLI, as an operator would)."""
-    return subprocess.run(
-        [*PY, "keys", "create", "--agency", agency], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    """An API key for ``agency`` in the service that ``env`` points at: what `syndicate keys create` does (upgrade,
+    then create), in this process."""
+    upgrade(env)
+    from syndicate.store import keys
+    from syndicate.store.db import session
+
+    with session() as s:
+        return keys.create_key(s, agency)
 
 
-def wait_ready(log: Path, timeout: float = 60) -> None:
-    """Wait for a Celery worker's "ready." in its log."""
+#: What a Celery worker logs when it consumes ("celery@host ready.", "pipeline@host ready.").
+_READY = re.compile(r"@\S+ ready\.")
+
+#: Readiness polls: a service that is up is used within this much (the old 0.1 s added up over a run).
+POLL = 0.02
+
+
+def wait_ready(log: Path, timeout: float = 60, count: int = 1) -> None:
+    """Wait for ``count`` Celery workers' "ready." in their (shared) log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if log.exists() and "ready." in log.read_text(errors="replace"):
+        if log.exists() and len(_READY.findall(log.read_text(errors="replace"))) >= count:
             return
-        time.sleep(0.1)
+        time.sleep(POLL)
     raise SystemExit(f"worker did not start: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    with httpx.Client(timeout=1) as client:
+        while time.monotonic() < deadline:
+            try:
+                if client.get(url).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(POLL)
     raise SystemExit(f"{url} did not come up")
 
 
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    out = log.open("wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, ``grace`` seconds to exit, then SIGKILL for it and every descendant still there (a Celery pool
+    process, or the embedded Redis that `syndicate up` starts in a session of its own)."""
     try:
-        yield proc
-    finally:
-        proc.terminate()
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    for member in family:
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    proc.wait()
+
+
+#: How long a stopping Celery worker (or `syndicate up`) gets before it is killed. Its warm shutdown takes
+#: about 3 s whatever it did (billiard sleeps 1 s in every pool process on exit), and by then the benchmark has
+#: its figures: waiting for it only lengthened the run.
+WORKER_GRACE = 0.1
+
+
+@contextmanager
+def process(
+    args: list[str], env: dict[str, str], log: Path | None = None, grace: float = 20
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") if log else open(os.devnull, "wb") as out:
+        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            _stop(proc, grace)
 
 
 def wrk(url: str, seconds: int, connections: int = 8, headers: dict[str, str] | None = None) -> float:
