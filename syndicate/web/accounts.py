@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,8 +28,13 @@ MIN_PASSWORD = 8
 WRONG = "the email or password is not right"
 
 _hasher = PasswordHasher()
-# Verifying against this when the email is unknown makes both failures take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verifying against this when the email is unknown makes both failures take the same time. Made on first
+    use, not at import: an argon2 hash costs every API start about 0.4 s otherwise."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ def sign_in(email: str, password: str, address: str) -> User:
         if store.failures_since(s, email, address, utcnow() - WINDOW) >= MAX_FAILURES:
             raise RateLimited("too many failed sign-ins; try again in 15 minutes", retry_after=WINDOW.seconds)
         row = store.by_email(s, email)
-        ok = _verify(row.password_hash if row else _DUMMY_HASH, password)
+        ok = _verify(row.password_hash if row else _dummy_hash(), password)
         if row is None or not ok:
             store.record_failure(s, email, address)
             log.info("sign-in failed", extra={"address": address})
