@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -46,6 +46,12 @@ class Entry:
     etag: bytes
     checked: float
     generation: int
+    #: A 304 carries only the validators and caching fields (RFC 9110, 15.4.5), not the representation's
+    #: metadata: fewer headers to write on the most frequent answer a feed gets.
+    not_modified: list[tuple[bytes, bytes]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.not_modified = [(k, v) for k, v in self.headers if k in (b"etag", b"cache-control", b"last-modified")]
 
 
 def _headers(path: str, doc: syndication.Document) -> list[tuple[bytes, bytes]]:
@@ -169,7 +175,7 @@ class FeedApp:
             await _send(send, status_for(exc), body, [])
             return
         if _not_modified(scope["headers"], entry):
-            await send({"type": "http.response.start", "status": 304, "headers": entry.headers})
+            await send({"type": "http.response.start", "status": 304, "headers": entry.not_modified})
             await send({"type": "http.response.body", "body": b""})
             return
         body = entry.doc.body

@@ -25,7 +25,12 @@ def test_validators_and_conditional_get(client: Any) -> None:
     assert 'rel="self"' in first.headers["link"]
     assert int(first.headers["content-length"]) == len(first.content)
     etag, modified = first.headers["etag"], first.headers["last-modified"]
-    assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": etag}).status_code == 304
+    not_modified = client.get("/feeds/ko/rss.xml", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    # A 304 carries the validators and caching fields, not the representation's metadata (RFC 9110, 15.4.5).
+    assert not_modified.headers["etag"] == etag and not_modified.headers["cache-control"] == "public, max-age=60"
+    assert not_modified.headers["last-modified"] == modified
+    assert "content-type" not in not_modified.headers and "link" not in not_modified.headers
     assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert client.get("/feeds/ko/rss.xml", headers={"If-None-Match": '"other"'}).status_code == 200
     assert client.get("/feeds/ko/rss.xml", headers={"If-Modified-Since": modified}).status_code == 304
