@@ -307,9 +307,11 @@ class SummaryWork:
 
 def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     """Summarize, then translate the summary into every target language (provider calls), outside the step's
-    transaction. None when there is nothing to do here; the step itself then decides (licence, superseded)."""
+    transaction. None when there is nothing to do here (the translate step made every summary already, in the
+    same requests as the release's translations); the step itself then decides (licence, superseded)."""
     with session() as s:
         view = store.step_view(s, release_id, version)
+        made = summary_store.languages_of_version(s, release_id, version)
     if (
         view is None
         or version != view.version
@@ -320,12 +322,11 @@ def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     ):
         return None
     release = Release.model_validate(view.content)
-    with session() as s:
-        made = summary_store.languages_of_version(s, release_id, version)
-    if made >= {release.language, *translation.targets_for(release)}:
-        return None  # the translate step made them, in the same round as the release's translations
+    targets = translation.targets_for(release)
+    if made >= {release.language, *targets}:
+        return None
     summary = summarize_release(release, get_settings())
-    translated = translation.translate_texts(summary.sentences, summary.language, translation.targets_for(release))
+    translated = translation.translate_texts(summary.sentences, summary.language, targets)
     return SummaryWork(
         summary,
         [Summary(language=lang, sentences=sentences, method="translated") for lang, sentences in translated.items()],
