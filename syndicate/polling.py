@@ -131,32 +131,26 @@ def _board_pages(source: Source, urls: list[str], settings: Settings, http: http
     # `end` first: the guard's deadline, set just after, then never runs out before it (see the except below).
     end = time.monotonic() + BOARD_SECONDS
     with netguard.deadline(BOARD_SECONDS):
-        _read_pages(source, urls, settings, http, end, raws)
+        for index, url in enumerate(urls):
+            try:
+                if time.monotonic() >= end:
+                    raise FetchTimeout("the board poll's time ran out", url=url)
+                page = fetch(url, settings, client=http)
+                page_text, _ = decode(page.body, page.charset)
+                raws.append(extract_page(page_text, page.url, source))
+            except (InputError, SyndicateError) as exc:
+                if isinstance(exc, FetchTimeout) and time.monotonic() >= end:
+                    # Keep what was read; the rest are still new next poll.
+                    log.warning(
+                        "board poll out of time; %d pages left for the next poll",
+                        len(urls) - index,
+                        extra={"source_id": source.id, "stage": "ingest"},
+                    )
+                    break
+                if isinstance(exc, Retriable):
+                    raise  # the site is asking us to stop: back off the whole source
+                log.warning("board page %s skipped", url, extra={"source_id": source.id, "error": exc.code})
     return raws
-
-
-def _read_pages(
-    source: Source, urls: list[str], settings: Settings, http: httpx.Client, end: float, raws: list[RawRelease]
-) -> None:
-    for index, url in enumerate(urls):
-        try:
-            if time.monotonic() >= end:
-                raise FetchTimeout("the board poll's time ran out", url=url)
-            page = fetch(url, settings, client=http)
-            page_text, _ = decode(page.body, page.charset)
-            raws.append(extract_page(page_text, page.url, source))
-        except (InputError, SyndicateError) as exc:
-            if isinstance(exc, FetchTimeout) and time.monotonic() >= end:
-                # Keep what was read; the rest are still new next poll.
-                log.warning(
-                    "board poll out of time; %d pages left for the next poll",
-                    len(urls) - index,
-                    extra={"source_id": source.id, "stage": "ingest"},
-                )
-                break
-            if isinstance(exc, Retriable):
-                raise  # the site is asking us to stop: back off the whole source
-            log.warning("board page %s skipped", url, extra={"source_id": source.id, "error": exc.code})
 
 
 def _succeeded(
