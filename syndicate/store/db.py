@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -83,3 +83,15 @@ def reset() -> None:
     _engines.clear()
     _last.clear()
     _sessionmaker.cache_clear()
+
+
+def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
+    """Run ``sql`` on the driver's own cursor of ``conn`` and return its rows as the driver gives them (values
+    not converted). For the few SQLite statements a poll runs every time, where SQLAlchemy's execution around a
+    one-row statement cost several times the statement itself."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from syndicate.store.db import driver_rows
 from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
 
 
@@ -42,17 +43,6 @@ _BY_IDENTITY_SQLITE = (
 )
 
 
-def _driver_rows(conn: Connection, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
-    """Rows of a SQLite statement of plain text and integer columns, straight from the driver's cursor (no
-    values to convert; SQLAlchemy's execution around it cost more than the statement)."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
 def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     """The places already recorded for these identities (one query for a whole feed)."""
     if not identities:
@@ -60,7 +50,7 @@ def by_identity(s: Session, identities: list[str]) -> dict[str, Known]:
     conn = s.connection()
     unique = list(dict.fromkeys(identities))
     if conn.dialect.name == "sqlite":
-        rows: Iterable[Any] = _driver_rows(conn, _BY_IDENTITY_SQLITE, (json.dumps(unique),))
+        rows: Iterable[Any] = driver_rows(conn, _BY_IDENTITY_SQLITE, (json.dumps(unique),))
     else:
         rows = conn.execute(_BY_IDENTITY, {"identities": unique})
     return {identity: Known(place_id, release_id, digest) for identity, place_id, release_id, digest in rows}
@@ -141,7 +131,7 @@ def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]
     conn = s.connection()
     if conn.dialect.name == "sqlite":
         arrays = tuple(f"[{','.join(map(str, sorted(v)))}]" for v in values)
-        rows: Iterable[Any] = _driver_rows(conn, _BY_QUARTERS_SQLITE, arrays)
+        rows: Iterable[Any] = driver_rows(conn, _BY_QUARTERS_SQLITE, arrays)
     else:
         where = " OR ".join(
             f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]

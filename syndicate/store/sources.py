@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Dialect, Table, bindparam, insert, or_, selec
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
+from syndicate.store.db import driver_rows
 from syndicate.store.tables import SourceRow, SourceStateRow
 
 
@@ -58,15 +59,8 @@ def _execute(s: Session | Connection, statement: Any, params: dict[str, Any]) ->
     driver = _DRIVER.get(id(statement))
     if driver is None:
         driver = _DRIVER[id(statement)] = _compile(statement, conn.dialect)
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(
-            driver.sql,
-            tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True)),
-        )
-        rows = cursor.fetchall() if driver.results else []
-    finally:
-        cursor.close()
+    values = tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True))
+    rows = driver_rows(conn, driver.sql, values)
     return [tuple(v if p is None else p(v) for v, p in zip(row, driver.results, strict=True)) for row in rows]
 
 
