@@ -27,10 +27,11 @@ from syndicate import syndication
 from syndicate.config import Settings, get_settings
 from syndicate.credit import allowed, gate
 from syndicate.errors import InputError, LicenceForbids, SyndicateError
-from syndicate.model import Release, ReviewState, Translation
+from syndicate.model import Release, ReviewState, Summary, Translation
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import ReleaseRow, utcnow
@@ -265,11 +266,16 @@ def _retry_one(release_id: str, language: str) -> list[str] | None:
         row = store.get(s, release_id)
         version = row.version
         content = store.version(s, release_id, version).content
+        summary = _source_summary(s, row, version)
     if row.retracted_at is not None or content is None or not allowed(row.gate, "translate"):
         with session() as s:
             translation_store.remove_language(s, release_id, language)
         return []
-    outcome = translate_languages(Release.model_validate(content), [language])[0]
+    release = Release.model_validate(content)
+    # The summary's sentences go in the same request, so that the filled-in language gets its summary too
+    # (its feed items would otherwise fall back to the subtitle for good).
+    sentences = summary.sentences if summary is not None and summary.language == release.language else []
+    outcome = translate_languages(release, [language], extra=sentences or None)[0]
     with session() as s:
         row = store.get(s, release_id, lock=True)
         current = translation_store.get(s, release_id, language)
@@ -281,6 +287,10 @@ def _retry_one(release_id: str, language: str) -> list[str] | None:
             )
             return None
         translation_store.save(s, release_id, version, outcome.translation)
+        if sentences and outcome.extra is not None and len(outcome.extra) == len(sentences):
+            summary_store.save(
+                s, release_id, version, Summary(language=language, sentences=outcome.extra, method="translated")
+            )
         store.event(s, release_id, version, "translation_done", {"language": language, "retry": current.attempts})
         scopes = syndication.scopes_for(row) if row.published_version else []
         feed_store.touch(s, scopes)
@@ -288,6 +298,16 @@ def _retry_one(release_id: str, language: str) -> list[str] | None:
 
 
 # --- review: a person's translation ----------------------------------------------------------------------------
+
+
+def _source_summary(s: Session, row: ReleaseRow, version: int) -> Summary | None:
+    """The summary of ``version`` in the release's own language, when the licence allows summaries."""
+    if not allowed(row.gate, "summarize"):
+        return None
+    for found in summary_store.for_release(s, row.id):
+        if found.version == version and found.method != "translated":
+            return summary_store.to_model(found)
+    return None
 
 
 def approve(release_id: str, language: str, title: str, subtitle: str | None, paragraphs: list[str]) -> Translation:

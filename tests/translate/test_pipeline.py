@@ -14,6 +14,7 @@ from syndicate import pipeline, syndication, translation
 from syndicate.config import get_settings
 from syndicate.model import RawRelease
 from syndicate.store import releases as store
+from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import utcnow
@@ -96,6 +97,13 @@ def test_all_providers_down_publishes_the_original_and_the_retry_fills_in(config
     assert len(feed("en").entries) == 1 and len(feed("ja").entries) == 1
     with session() as s:
         assert not any(t.pending for t in translation_store.for_release(s, release_id))
+        # The filled-in languages get their summary too, translated in the same request.
+        summaries = {row.language: row for row in summary_store.for_release(s, release_id)}
+    assert set(summaries) == {"ko", "en", "ja"}
+    for lang in ("en", "ja"):
+        assert summaries[lang].method == "translated" and summaries[lang].version == 1
+        assert len(summaries[lang].sentences) == len(summaries["ko"].sentences)
+        assert all(t.startswith(f"{lang}:") for t in summaries[lang].sentences)
 
 
 def test_a_licence_without_derivatives_is_not_translated(configured: LoopbackServer) -> None:
