@@ -57,6 +57,9 @@ class Agency(Value):
     homepage: str | None = None
     licence: str = "KOGL-1"
     departments: list[str] = Field(default_factory=list)
+    #: Names this agency shares with another ("광주시": 광주광역시 and 경기도 광주시): never matched alone, only
+    #: with a context that tells them apart (credit/agency.py)
+    shared_aliases: list[str] = Field(default_factory=list)
 
 
 class BoardSelectors(Value):

@@ -6,7 +6,8 @@
     feeds/glossary/*.toml      [[term]] source, language, targets.{lang}
 
 Loading checks what a typo would break: duplicate ids, sources naming unknown agencies, aliases claimed by two
-agencies. A bad file raises ``ConfigError`` naming the file and the entry.
+agencies (a name two agencies really share, such as 광주시, is declared in both as ``shared_aliases``). A bad file
+raises ``ConfigError`` naming the file and the entry.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Registry:
     sources: dict[str, Source] = field(default_factory=dict)
     glossary: list[GlossaryTerm] = field(default_factory=list)
     _alias: dict[str, str] = field(default_factory=dict)
+    #: folded shared name → the ids of every agency that declares it (see Agency.shared_aliases)
+    _shared: dict[str, list[str]] = field(default_factory=dict)
 
     def agency(self, agency_id: str) -> Agency | None:
         return self.agencies.get(agency_id)
@@ -44,6 +47,10 @@ class Registry:
         """The agency whose id, official name or alias equals ``name`` (folded), or None."""
         agency_id = self._alias.get(fold(name))
         return self.agencies.get(agency_id) if agency_id else None
+
+    def sharing(self, name: str) -> list[Agency]:
+        """The agencies that share ``name`` (folded), when it is a shared name; else an empty list."""
+        return [self.agencies[i] for i in self._shared.get(fold(name), [])]
 
     def names(self) -> Iterable[tuple[str, Agency]]:
         """Every (name, agency) pair an agency can be written as, longest names first."""
@@ -63,6 +70,13 @@ class Registry:
             if other is not None and other != agency.id:
                 raise ConfigError(f"{where}: name {name!r} of {agency.id!r} is already used by {other!r}")
             self._alias[key] = agency.id
+        for name in agency.shared_aliases:
+            key = fold(name)
+            if key in self._alias:
+                raise ConfigError(f"{where}: shared name {name!r} of {agency.id!r} is already {self._alias[key]!r}'s")
+            self._shared.setdefault(key, []).append(agency.id)
+        if any(fold(n) in self._shared for n in (agency.id, agency.name.ko, agency.name.en, *agency.aliases)):
+            raise ConfigError(f"{where}: a name of {agency.id!r} is declared shared by another agency")
 
 
 def _read_toml(path: Path) -> dict:

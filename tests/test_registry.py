@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from syndicate.credit.licence import KNOWN
+from syndicate.errors import ConfigError
 from syndicate.model import Agency
 from syndicate.registry import Registry, fold, load_registry
 from tests.conftest import ROOT
@@ -84,7 +86,7 @@ def test_issuers_named_in_the_corpus_are_present(registry: Registry) -> None:
     page = lxml.html.fromstring((fixtures / "ingest" / "board_korea_kr_list.html").read_text(encoding="utf-8"))
     names |= {el.text_content().split()[-1] for el in page.xpath('//span[@class="source"]')}
     names |= {"서울특별시", "강진군", "담양군", "신안군", "완도군", "나주시", "인천시", "대구광역시", "광주시"}
-    missing = {n for n in names if registry.match_agency(n) is None}
+    missing = {n for n in names if registry.match_agency(n) is None and not registry.sharing(n)}
     assert missing == set()
 
 
@@ -131,3 +133,18 @@ def test_every_city_and_county_of_jeonnam_is_present(registry: Registry) -> None
     ).split()
     assert len(jeonnam) == 22
     assert [n for n in jeonnam if registry.match_agency(n) is None] == []
+
+
+def test_a_shared_name_is_declared_by_every_agency_that_shares_it(tmp_path: Path) -> None:
+    """광주시 belongs to two agencies: declared shared in both it loads; claimed as a plain alias by one it is
+    refused, as any name two agencies claim."""
+    entry = '[[agency]]\nid = "{id}"\nname = {{ ko = "{ko}", en = "{en}" }}\n{names}\n'
+    one = entry.format(id="a", ko="광주광역시", en="Gwangju Metropolitan City", names='shared_aliases = ["광주시"]')
+    two = entry.format(id="b", ko="경기도 광주시", en="Gwangju City", names='shared_aliases = ["광주시"]')
+    (tmp_path / "agencies.toml").write_text(one + two, encoding="utf-8")
+    registry = load_registry(tmp_path)
+    assert [a.id for a in registry.sharing("광주 시")] == ["a", "b"] and registry.match_agency("광주시") is None
+    plain = entry.format(id="b", ko="경기도 광주시", en="Gwangju City", names='aliases = ["광주시"]')
+    (tmp_path / "agencies.toml").write_text(one + plain, encoding="utf-8")
+    with pytest.raises(ConfigError, match="shared"):
+        load_registry(tmp_path)

@@ -45,13 +45,15 @@ def apply_credit(
     paragraphs, found = split_paragraphs(release.paragraphs)
     if prefix is not None:
         found.insert(0, prefix)
-    ref = _agency(registry, found, given, agency_id or (source.agency if source else None))
+    # The text itself tells apart agencies that share a name ("광주시": 광주광역시 or 경기도 광주시).
+    context = "\n".join([title, *(release.subtitle or "",), *paragraphs])
+    ref = _agency(registry, found, given, agency_id or (source.agency if source else None), context)
     issuer = registry.agency(ref.id or "")
     lic = _licence(release, found, issuer, source, licence_id, licence_origin, licence_note)
     credit = release.credit.model_copy(
         update={
             "agency": ref,
-            "line": _line(registry, found, ref) or release.credit.line,
+            "line": _line(registry, found, ref, context) or release.credit.line,
             "via": via or release.credit.via or (given.name.ko if given and given.kind == "outlet" else None),
             "licence": lic,
             "contact": _contact(found) or release.credit.contact,
@@ -68,16 +70,19 @@ def apply_credit(
 
 
 def _known(registry: Registry, name: str) -> bool:
+    """Is ``name`` an agency's (a name two agencies share is one, whichever it turns out to be)?"""
     ref = agencies.match(registry, name)
-    return ref is not None and ref.id is not None
+    return ref is not None and (ref.id is not None or bool(registry.sharing(name)))
 
 
-def _agency(registry: Registry, found: list[Found], given: Agency | None, given_id: str | None) -> AgencyRef:
+def _agency(
+    registry: Registry, found: list[Found], given: Agency | None, given_id: str | None, context: str
+) -> AgencyRef:
     """The issuing agency. A source's own agency wins, except a news outlet's: that one only carried it."""
     if given is not None and given.kind != "outlet":
         return agencies.ref_for(given, _department(registry, given, found))
     named = [f for f in sorted(found, key=lambda f: KINDS.index(f.kind)) if f.name and f.kind != "contact"]
-    refs = [agencies.match(registry, f.name) for f in named]
+    refs = [agencies.match(registry, f.name, context=context) for f in named]
     for ref in refs:
         agency = registry.agency(ref.id) if ref is not None and ref.id else None
         if ref is None or agency is None or agency.kind == "outlet":  # another outlet carried it too: not the issuer
@@ -101,12 +106,12 @@ def _department(registry: Registry, agency: Agency, found: list[Found]) -> str |
     return None
 
 
-def _line(registry: Registry, found: list[Found], ref: AgencyRef) -> str | None:
+def _line(registry: Registry, found: list[Found], ref: AgencyRef, context: str) -> str | None:
     """The credit line as found: one that names the credited agency if any does ("출처: 통계청" under a city's
     release cites data, it does not credit the release), else a source line, else a photo credit."""
     candidates = [item for item in found if item.kind in ("source", "prefix", "photo")]
     for item in candidates:
-        named = agencies.match(registry, item.name) if ref.id else None
+        named = agencies.match(registry, item.name, context=context) if ref.id else None
         if named is not None and named.id == ref.id:
             return item.text
     for kind in ("source", "prefix", "photo"):

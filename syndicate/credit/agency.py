@@ -5,8 +5,11 @@
     "나주시청", "나주시보건소"                 → naju (the second with department "보건소")
     "노인건강과 노인복지팀" (with a default)  → the default agency, department "노인건강과 노인복지팀"
     "재.나주시천연염색문화재단"                → no agency: kept as found, for an operator to look at
+    "광주시" (shared by 광주광역시 and 경기도 광주시) → the one the context names, else kept as found
 
 A name is never guessed: it matches an official name or an alias from feeds/agencies.toml, or it does not match.
+A name two agencies share matches only when the default agency is one of them, or when the release's text names
+exactly one of them in a way the other's names do not ("광주광역시", "경기 광주시").
 """
 
 from __future__ import annotations
@@ -79,8 +82,49 @@ def _with_department(registry: Registry, name: str) -> tuple[Agency, str] | None
     return None
 
 
-def match(registry: Registry, name: str | None, default: Agency | None = None) -> AgencyRef | None:
+def _shared(registry: Registry, name: str) -> tuple[list[Agency], str] | None:
+    """The agencies sharing the name ``name`` is (or whose city hall it is), or that it starts with followed by
+    a department; with that department ("" for none)."""
+    sharing = registry.sharing(name) or (registry.sharing(name[:-1]) if name.endswith("청") else [])
+    if sharing:
+        return sharing, ""
+    lowered = name.casefold()
+    for agency in registry.agencies.values():
+        for alias in agency.shared_aliases:
+            if lowered.startswith(alias.casefold()) and len(alias) < len(name):
+                rest = name[len(alias) :].strip(" ·,-")
+                rest = rest[2:].strip() if rest.startswith("청 ") else rest
+                if rest and is_department(rest):
+                    return registry.sharing(alias), rest
+    return None
+
+
+def _tell_apart(candidates: list[Agency], default: Agency | None, context: str | None) -> Agency | None:
+    """The one of ``candidates`` that the default agency is, or that the context alone names; else None."""
+    if default is not None and default in candidates:
+        return default
+    if not context:
+        return None
+    text = fold(context)
+
+    def names(agency: Agency) -> set[str]:
+        return {fold(n) for n in (agency.name.ko, agency.name.en, *agency.aliases)}
+
+    named = []
+    for agency in candidates:
+        others = set().union(*(names(o) for o in candidates if o is not agency))
+        # A name that is part of another candidate's name ("Gwangju" in both English names) tells nothing.
+        own = [n for n in names(agency) if len(n) >= 4 and not any(n in other for other in others)]
+        if any(n in text for n in own):
+            named.append(agency)
+    return named[0] if len(named) == 1 else None
+
+
+def match(
+    registry: Registry, name: str | None, default: Agency | None = None, context: str | None = None
+) -> AgencyRef | None:
     """The agency ``name`` refers to; a bare department belongs to ``default``; None when ``name`` is empty.
+    ``context`` (the release's text) tells apart the agencies that share a name.
 
     An unknown name comes back as ``AgencyRef(found=name)`` (id None): kept as found and flagged, never guessed.
     """
@@ -92,6 +136,10 @@ def match(registry: Registry, name: str | None, default: Agency | None = None) -
     agency = _exact(registry, name)
     if agency is not None:
         return ref_for(agency)
+    shared = _shared(registry, name)
+    if shared is not None:
+        chosen = _tell_apart(shared[0], default, context)
+        return ref_for(chosen, shared[1] or None) if chosen is not None else AgencyRef(found=name)
     split = _with_department(registry, name)
     if split is not None:
         return ref_for(*split)

@@ -102,6 +102,24 @@ def test_outlet_sources_credit_the_agency_named_in_the_line(registry: Registry) 
     assert out.body_html == "<p>인천시는 25일 박람회를 연다고 밝혔다.</p>"
 
 
+@pytest.mark.parametrize(
+    ("text", "agency_id", "found"),
+    [
+        ("광주광역시는 25일 인공지능 박람회를 연다고 밝혔다.", "gwangju", None),
+        ("경기 광주시는 25일 남한산성 축제를 연다고 밝혔다.", "gwangju-gyeonggi", None),
+        ("광주시는 25일 축제를 연다고 밝혔다.", None, "광주시"),  # which 광주시? kept as found, never guessed
+    ],
+)
+def test_an_outlet_credit_of_a_shared_name_is_settled_by_the_text(
+    registry: Registry, text: str, agency_id: str | None, found: str | None
+) -> None:
+    release = Release(title="광주시, 축제 개최", paragraphs=[f"[뉴스출처 : 광주시] {text}"])
+    out = apply_credit(release, registry, source=Source(id="p", agency="portalnews", url="https://example.org/"))
+    assert (out.credit.agency.id, out.credit.agency.found) == (agency_id, found)
+    assert out.credit.line == "[뉴스출처 : 광주시]"
+    assert out.paragraphs == [text]
+
+
 def test_an_unknown_agency_is_kept_as_found(registry: Registry) -> None:
     release = Release(title="t", paragraphs=["본문.", "자료제공 : 한국천연염색박물관"])
     out = apply_credit(release, registry, source=Source(id="p", agency="portalnews", url="https://example.org/"))
