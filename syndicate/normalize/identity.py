@@ -193,7 +193,7 @@ def near(a: str | None, b: str | None, bits: int = NEAR_BITS) -> bool:
 
 
 #: XOR masks of every value within NEAR_BITS // 4 bits of a quarter (0 first: the value itself)
-_FLIPS = [
+MASKS = [
     sum(1 << bit for bit in bits)
     for radius in range(NEAR_BITS // 4 + 1)
     for bits in itertools.combinations(range(16), radius)
@@ -206,5 +206,7 @@ def quarters(fp: str) -> tuple[int, int, int, int]:
 
 
 def probes(fp: str) -> list[tuple[int, int]]:
-    """(quarter, value) keys that every fingerprint within NEAR_BITS of ``fp`` has at least one of."""
-    return [(k, value ^ flip) for k, value in enumerate(quarters(fp)) for flip in _FLIPS]
+    """(quarter, value) keys that every fingerprint within NEAR_BITS of ``fp`` has at least one of: its quarter
+    k XOR each of MASKS (store/places.py ``by_quarters`` looks up a poll's keys in SQL from the quarters and the
+    masks)."""
+    return [(k, value ^ flip) for k, value in enumerate(quarters(fp)) for flip in MASKS]
