@@ -78,29 +78,57 @@ def fingerprints(texts: Sequence[str]) -> list[str | None]:
     """``fingerprint`` of every text, computed together: a poll's items go through numpy in a few passes instead
     of a dozen small array operations each (the same values as one by one)."""
     out: list[str | None] = [None] * len(texts)
-    folded = [(i, f) for i, f in enumerate(_fold_points(text) for text in texts) if len(f) >= SHINGLE * 2]
+    points, lengths = _fold_all(texts)
+    starts = [0, *itertools.accumulate(lengths)][:-1]
+    folded = [(i, start, length) for i, (start, length) in enumerate(zip(starts, lengths, strict=True))]
+    folded = [entry for entry in folded if entry[2] >= SHINGLE * 2]
     if not folded:
         return out
-    hashes = _shingle_hashes(np.concatenate([f for _, f in folded]))
+    hashes = _shingle_hashes(points)
     # Each text's distinct shingles: its run of hashes sorted in place, repeats dropped. The shingles running
-    # across the join of two texts lie between the runs and belong to neither.
+    # across the join of two texts lie between the runs and belong to neither (nor do a short text's).
     runs = []
-    offset = 0
-    for _, points in folded:
-        run = hashes[offset : offset + len(points) - SHINGLE + 1]
+    for _, start, length in folded:
+        run = hashes[start : start + length - SHINGLE + 1]
         run.sort()
         distinct = np.empty(len(run), dtype=bool)
         distinct[0] = True
         np.not_equal(run[1:], run[:-1], out=distinct[1:])
         runs.append(run[distinct])
-        offset += len(points)
     counts = np.array([len(run) for run in runs])
     ones = _bit_counts(np.concatenate(runs), counts)
     # Bit i of the fingerprint is set when most of the text's shingles have it set.
     values = np.packbits(ones * 2 > counts[:, None], axis=1, bitorder="little").view("<u8")[:, 0]
-    for (i, _), value in zip(folded, values.tolist(), strict=True):
+    for (i, _, _), value in zip(folded, values.tolist(), strict=True):
         out[i] = f"{value:016x}"
     return out
+
+
+def _fold_all(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """``_fold_points`` of every text, end to end in one array, and each one's length in it. The texts are
+    looked up in the tables together (one encoding, one lookup per table for a poll's items instead of one per
+    item); should any of them need the slow path of ``_fold_points``, each is folded on its own."""
+    prepared = [_ASIDES.sub("", _nfkc(text)) for text in texts]
+    points = np.frombuffer("".join(prepared).encode("utf-32-le"), dtype=np.uint32)
+    table = _alnum_table()
+    folds, expands = _casefold_table()
+    if not points.size or int(points.max()) >= len(table) or expands.take(points).any():
+        each = [_fold_points(text) for text in texts]
+        return (np.concatenate(each) if each else points), [len(f) for f in each]
+    points = folds.take(points)
+    keep = table.take(points)
+    # letters and digits kept before each text's start (and the end): its length once filtered
+    kept = np.concatenate(([0], np.cumsum(keep)))[[0, *itertools.accumulate(map(len, prepared))]].tolist()
+    lengths = [b - a for a, b in itertools.pairwise(kept)]
+    points = points[keep]
+    if max(lengths, default=0) > _MAX_TEXT:  # rare: a text beyond the cap, cut to it
+        pieces = [points[a : min(b, a + _MAX_TEXT)] for a, b in itertools.pairwise(kept)]
+        return np.concatenate(pieces), [len(piece) for piece in pieces]
+    return points, lengths
+
+
+def _nfkc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 #: Rows summed at once in byte-wide counters (a byte holds up to 255)
@@ -127,9 +155,7 @@ def _fold_points(text: str) -> np.ndarray:
     expression ``[\\W_]+`` this replaced (the same characters: both are Python's Py_UNICODE_ISALNUM) cost more
     than the rest of the fingerprint. Case folding is a table too (``_casefold_table``): str.casefold() on
     Korean text cost half of the folding, character by character."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = _ASIDES.sub("", text)
+    text = _ASIDES.sub("", _nfkc(text))
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     table = _alnum_table()
     folds, expands = _casefold_table()

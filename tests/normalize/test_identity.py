@@ -147,10 +147,13 @@ def _reference_fingerprint(text: str) -> str | None:
 
 
 def test_fingerprints_match_the_plain_definition() -> None:
-    # Korean releases (long ones: more than 255 distinct shingles, the byte-lane counters' block), their
-    # outlet copies, and texts with the characters that take the slow folding path (ß, ﬁ, İ, beyond the BMP).
-    texts = [*NAJU[:8], NAJU[1] * 4, f"(포탈뉴스통신) {NAJU[2]} [뉴스출처 : 나주시]", "Straße İstanbul ﬁne 𝐀𝐁𝐂 😀 ΑΣ ͅ"]
+    # Korean releases (long ones: more than 255 distinct shingles, the byte-lane counters' block; one beyond
+    # the 4000 characters kept), their outlet copies, and texts with the characters that take the slow folding
+    # path (ß, ﬁ, İ, beyond the BMP), in a batch of their own and among others.
+    texts = [*NAJU[:8], NAJU[1] * 4, " ".join(NAJU[10:22]), f"(포탈뉴스통신) {NAJU[2]} [뉴스출처 : 나주시]"]
     assert fingerprints(texts) == [_reference_fingerprint(text) for text in texts]
+    odd = ["Straße İstanbul ﬁne 𝐀𝐁𝐂 😀 ΑΣ ͅ", "ǅemal", NAJU[4] + "😀"]
+    assert fingerprints([*odd, *texts]) == [_reference_fingerprint(text) for text in [*odd, *texts]]
     assert [fingerprint(text) for text in NAJU[:3]] == [_reference_fingerprint(text) for text in NAJU[:3]]
 
 
