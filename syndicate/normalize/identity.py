@@ -181,7 +181,7 @@ def _alnum_table() -> np.ndarray:
 def _casefold_table() -> tuple[np.ndarray, np.ndarray]:
     """(the code point str.casefold() gives each code point of the Basic Multilingual Plane, whether it gives
     several instead): Python folds character by character, without context, so a text whose characters all
-    fold to one is folded by looking each up (built once, a few milliseconds). Surrogates fold to themselves."""
+    fold to one is folded by looking each up (built once, about 10 ms). Surrogates fold to themselves."""
     folds = np.arange(0x10000, dtype=np.uint32)
     expands = np.zeros(0x10000, dtype=bool)
     for point in range(0x10000):
