@@ -58,8 +58,8 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     fingerprints: list[str | None] = [None] * len(raws)
     for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
         fingerprints[i] = fp
-    probes = {key for fp in fingerprints if fp for key in ident.probes(fp)}
-    batch = _Batch([(release_id, int(fp, 16)) for release_id, fp in places.by_quarters(s, probes)])
+    quarters = [ident.quarters(fp) for fp in fingerprints if fp]
+    batch = _Batch([(release_id, int(fp, 16)) for release_id, fp in places.by_quarters(s, quarters, ident.MASKS)])
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:

@@ -75,52 +75,98 @@ def fingerprint(text: str) -> str | None:
 
 
 def fingerprints(texts: Sequence[str]) -> list[str | None]:
-    """``fingerprint`` of every text, computed together: a poll's items go through numpy in one pass instead of
-    a dozen small array operations each (the same values as one by one)."""
+    """``fingerprint`` of every text, computed together: a poll's items go through numpy in a few passes instead
+    of a dozen small array operations each (the same values as one by one)."""
     out: list[str | None] = [None] * len(texts)
-    folded = [(i, f) for i, f in enumerate(_fold_points(text) for text in texts) if len(f) >= SHINGLE * 2]
+    points, lengths = _fold_all(texts)
+    starts = [0, *itertools.accumulate(lengths)][:-1]
+    folded = [(i, start, length) for i, (start, length) in enumerate(zip(starts, lengths, strict=True))]
+    folded = [entry for entry in folded if entry[2] >= SHINGLE * 2]
     if not folded:
         return out
-    lengths = np.array([len(f) for _, f in folded])
-    hashes = _shingle_hashes(np.concatenate([f for _, f in folded]))
-    # Shingles running across the join of two texts belong to neither.
-    ends = np.cumsum(lengths)
-    within = np.ones(len(hashes), dtype=bool)
-    for end in ends[:-1]:
-        within[end - SHINGLE + 1 : end] = False
-    text_of = np.repeat(np.arange(len(folded)), lengths - SHINGLE + 1)
-    hashes = hashes[within]
-    # Each text's distinct shingles: every text's run sorted in place (the runs are in text order), repeats
-    # within a run dropped.
-    bounds = [0, *np.cumsum(lengths - SHINGLE + 1).tolist()]  # (np.r_ costs more than the sorts)
-    for start, stop in itertools.pairwise(bounds):
-        hashes[start:stop].sort()
-    first = np.ones(len(hashes), dtype=bool)
-    first[1:] = (hashes[1:] != hashes[:-1]) | (text_of[1:] != text_of[:-1])
-    hashes, text_of = hashes[first], text_of[first]
-    starts = np.flatnonzero(np.concatenate(([True], text_of[1:] != text_of[:-1])))
-    counts = np.diff(np.append(starts, len(hashes)))
-    # Bit i of every hash, counted per text: bit i of the fingerprint is set when most shingles have it set.
-    bits = np.unpackbits(hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-    ones = np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
+    hashes = _shingle_hashes(points)
+    # Each text's distinct shingles: its run of hashes sorted in place, repeats dropped. The shingles running
+    # across the join of two texts lie between the runs and belong to neither (nor do a short text's).
+    runs = []
+    for _, start, length in folded:
+        run = hashes[start : start + length - SHINGLE + 1]
+        run.sort()
+        distinct = np.empty(len(run), dtype=bool)
+        distinct[0] = True
+        np.not_equal(run[1:], run[:-1], out=distinct[1:])
+        runs.append(run[distinct])
+    counts = np.array([len(run) for run in runs])
+    ones = _bit_counts(np.concatenate(runs), counts)
+    # Bit i of the fingerprint is set when most of the text's shingles have it set.
     values = np.packbits(ones * 2 > counts[:, None], axis=1, bitorder="little").view("<u8")[:, 0]
-    for (i, _), value in zip(folded, values.tolist(), strict=True):
+    for (i, _, _), value in zip(folded, values.tolist(), strict=True):
         out[i] = f"{value:016x}"
     return out
+
+
+def _fold_all(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """``_fold_points`` of every text, end to end in one array, and each one's length in it. The texts are
+    looked up in the tables together (one encoding, one lookup per table for a poll's items instead of one per
+    item); should any of them need the slow path of ``_fold_points``, each is folded on its own."""
+    prepared = [_ASIDES.sub("", _nfkc(text)) for text in texts]
+    points = np.frombuffer("".join(prepared).encode("utf-32-le"), dtype=np.uint32)
+    table = _alnum_table()
+    folds, expands = _casefold_table()
+    if not points.size or int(points.max()) >= len(table) or expands.take(points).any():
+        each = [_fold_points(text) for text in texts]
+        return (np.concatenate(each) if each else points), [len(f) for f in each]
+    points = folds.take(points)
+    keep = table.take(points)
+    # letters and digits kept before each text's start (and the end): its length once filtered
+    kept = np.concatenate(([0], np.cumsum(keep)))[[0, *itertools.accumulate(map(len, prepared))]].tolist()
+    lengths = [b - a for a, b in itertools.pairwise(kept)]
+    points = points[keep]
+    if max(lengths, default=0) > _MAX_TEXT:  # rare: a text beyond the cap, cut to it
+        pieces = [points[a : min(b, a + _MAX_TEXT)] for a, b in itertools.pairwise(kept)]
+        return np.concatenate(pieces), [len(piece) for piece in pieces]
+    return points, lengths
+
+
+def _nfkc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
+#: Rows summed at once in byte-wide counters (a byte holds up to 255)
+_LANE_ROWS = 255
+
+
+def _bit_counts(hashes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """For each run of ``counts`` consecutive hashes, how many of them have each of the 64 bits set (runs ×
+    64). The bits are unpacked one per byte and the bytes summed eight at a time as 64-bit lanes, one byte a
+    counter (SWAR), over blocks of at most 255 rows so no counter carries into the next; then the blocks'
+    byte counts are added up per run. Summing the unpacked bytes directly as integers (``np.add.reduceat``
+    with an int64 accumulator, which this replaced) cost more than all the rest of the fingerprint."""
+    bits = np.unpackbits(hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    runs = zip(starts.tolist(), counts.tolist(), strict=True)
+    blocks = np.concatenate([np.arange(start, start + count, _LANE_ROWS) for start, count in runs])
+    per_block = np.add.reduceat(bits.view(np.uint64), blocks, axis=0).view(np.uint8)
+    return np.add.reduceat(per_block, np.searchsorted(blocks, starts), axis=0, dtype=np.int64)
 
 
 def _fold_points(text: str) -> np.ndarray:
     """Letters and digits only, case-folded, NFKC, short bracketed asides left out, at most _MAX_TEXT: as code
     points (uint32). Letters and digits are picked out with a table of str.isalnum() per code point; the regular
     expression ``[\\W_]+`` this replaced (the same characters: both are Python's Py_UNICODE_ISALNUM) cost more
-    than the rest of the fingerprint."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    points = np.frombuffer(_ASIDES.sub("", text).casefold().encode("utf-32-le"), dtype=np.uint32)
+    than the rest of the fingerprint. Case folding is a table too (``_casefold_table``): str.casefold() on
+    Korean text cost half of the folding, character by character."""
+    text = _ASIDES.sub("", _nfkc(text))
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     table = _alnum_table()
+    folds, expands = _casefold_table()
+    if points.size and int(points.max()) < len(table) and not expands.take(points).any():
+        points = folds.take(points)
+        return points[table.take(points)][:_MAX_TEXT]
+    # Rare: a character beyond the Basic Multilingual Plane or one folding to several ("ß" → "ss"), or no text.
+    points = np.frombuffer(text.casefold().encode("utf-32-le"), dtype=np.uint32)
     if not points.size or int(points.max()) < len(table):
         keep = table.take(points)
-    else:  # some beyond the Basic Multilingual Plane (rare): every character asked, one by one
+    else:  # every character asked, one by one
         keep = np.array([chr(point).isalnum() for point in points.tolist()], dtype=bool)
     return points[keep][:_MAX_TEXT]
 
@@ -129,6 +175,22 @@ def _fold_points(text: str) -> np.ndarray:
 def _alnum_table() -> np.ndarray:
     """str.isalnum() of every code point of the Basic Multilingual Plane (built once, a few milliseconds)."""
     return np.array([chr(point).isalnum() for point in range(0x10000)], dtype=bool)
+
+
+@functools.cache
+def _casefold_table() -> tuple[np.ndarray, np.ndarray]:
+    """(the code point str.casefold() gives each code point of the Basic Multilingual Plane, whether it gives
+    several instead): Python folds character by character, without context, so a text whose characters all
+    fold to one is folded by looking each up (built once, about 10 ms). Surrogates fold to themselves."""
+    folds = np.arange(0x10000, dtype=np.uint32)
+    expands = np.zeros(0x10000, dtype=bool)
+    for point in range(0x10000):
+        folded = chr(point).casefold()
+        if len(folded) == 1:
+            folds[point] = ord(folded)
+        else:
+            expands[point] = True
+    return folds, expands
 
 
 def _shingle_hashes(folded: np.ndarray) -> np.ndarray:
@@ -157,7 +219,7 @@ def near(a: str | None, b: str | None, bits: int = NEAR_BITS) -> bool:
 
 
 #: XOR masks of every value within NEAR_BITS // 4 bits of a quarter (0 first: the value itself)
-_FLIPS = [
+MASKS = [
     sum(1 << bit for bit in bits)
     for radius in range(NEAR_BITS // 4 + 1)
     for bits in itertools.combinations(range(16), radius)
@@ -170,5 +232,7 @@ def quarters(fp: str) -> tuple[int, int, int, int]:
 
 
 def probes(fp: str) -> list[tuple[int, int]]:
-    """(quarter, value) keys that every fingerprint within NEAR_BITS of ``fp`` has at least one of."""
-    return [(k, value ^ flip) for k, value in enumerate(quarters(fp)) for flip in _FLIPS]
+    """(quarter, value) keys that every fingerprint within NEAR_BITS of ``fp`` has at least one of: its quarter
+    k XOR each of MASKS (store/places.py ``by_quarters`` looks up a poll's keys in SQL from the quarters and the
+    masks)."""
+    return [(k, value ^ flip) for k, value in enumerate(quarters(fp)) for flip in MASKS]

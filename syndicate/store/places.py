@@ -105,37 +105,39 @@ _QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_
 _RELEASES = ReleaseRow.__tablename__
 
 
-#: SQLite: each quarter's values as one JSON array parameter, so the statement text never changes and SQLite
-#: prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll cost
-#: as much as the index lookups themselves. UNION ALL: each arm one index's lookups (a release found by two
-#: quarters comes twice; the dict below keeps one).
+#: SQLite: each quarter's values and the masks as JSON array parameters, so the statement text never changes and
+#: SQLite prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll
+#: cost as much as the index lookups themselves. The neighbours (value XOR mask; SQLite has no XOR operator, and
+#: (a | b) - (a & b) is it) are worked out in SQL: building and writing out a poll's 680 keys in Python cost more
+#: than SQLite's lookups. UNION ALL: each arm one index's lookups (a release found by two quarters comes twice;
+#: the dict below keeps one).
 _BY_QUARTERS_SQLITE = " UNION ALL ".join(
-    f"SELECT id, fingerprint FROM {_RELEASES} WHERE {column} IN (SELECT value FROM json_each(?))"  # noqa: S608
+    f"SELECT id, fingerprint FROM {_RELEASES} WHERE {column} IN "  # noqa: S608 - constant names
+    "(SELECT (q.value | m.value) - (q.value & m.value) FROM json_each(?) AS q, json_each(?) AS m)"
     for column in _QUARTERS
 )
 
 
-def by_quarters(s: Session, keys: set[tuple[int, int]]) -> list[tuple[str, str]]:
-    """(release id, fingerprint) of the stored releases having any of these (quarter, value) keys: the
-    near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
+def by_quarters(s: Session, quarters: Sequence[Sequence[int]], masks: Sequence[int]) -> list[tuple[str, str]]:
+    """(release id, fingerprint) of the stored releases whose quarter k is ``q[k] ^ mask`` for some ``q`` of
+    ``quarters`` (each a fingerprint's four 16-bit quarters) and some ``mask`` of ``masks``: the near-duplicate
+    candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
 
-    One query, each quarter's indexed lookup of its values. On SQLite the values are bound as JSON arrays (a
-    statement prepared once). Elsewhere (PostgreSQL: a bitmap OR) they are written into the statement as
-    integer literals: bound one by one, SQLAlchemy's per-parameter processing cost more than the lookups, and
-    literals have no parameter limit."""
-    values: list[set[int]] = [set() for _ in _QUARTERS]
-    for k, value in keys:
-        values[k].add(int(value))  # int(): nothing but an integer is ever written into the SQL
-    if not any(values):
+    One query, each quarter's indexed lookup of its values. On SQLite the quarters and masks are bound as JSON
+    arrays (a statement prepared once, the neighbours worked out in it). Elsewhere (PostgreSQL: a bitmap OR)
+    the values are written into the statement as integer literals: bound one by one, SQLAlchemy's
+    per-parameter processing cost more than the lookups, and literals have no parameter limit."""
+    if not quarters or not masks:
         return []
     conn = s.connection()
     if conn.dialect.name == "sqlite":
-        arrays = tuple(f"[{','.join(map(str, sorted(v)))}]" for v in values)
-        rows: Iterable[Any] = driver_rows(conn, _BY_QUARTERS_SQLITE, arrays)
+        # int(): nothing but an integer is ever written into the JSON (nor, below, into the SQL)
+        flips = f"[{','.join(map(str, map(int, masks)))}]"
+        arrays = [(f"[{','.join(str(int(q[k])) for q in quarters)}]", flips) for k in range(len(_QUARTERS))]
+        rows: Iterable[Any] = driver_rows(conn, _BY_QUARTERS_SQLITE, tuple(p for pair in arrays for p in pair))
     else:
-        where = " OR ".join(
-            f"{column} IN ({','.join(map(str, sorted(values[k])))})" for k, column in enumerate(_QUARTERS) if values[k]
-        )
+        values = [sorted({int(q[k]) ^ int(mask) for q in quarters for mask in masks}) for k in range(len(_QUARTERS))]
+        where = " OR ".join(f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS))
         rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
     found = {release_id: fp for release_id, fp in rows if fp}
     return sorted(found.items())

@@ -147,3 +147,54 @@ def test_a_batch_writes_the_same_rows_as_sqlalchemys_insert(database: str) -> No
             conn.execute(insert(table), copy.deepcopy(getattr(slow, name)))
     assert stored(fast_ids) == stored(slow_ids)
     assert all(stored(fast_ids).values())
+
+
+def test_near_duplicate_candidates_are_the_releases_sharing_a_probe_key(database: str) -> None:
+    """places.by_quarters works the probe keys out from the quarters and the masks (in SQL on SQLite): it must
+    find exactly the stored releases having one of the keys ``ident.probes`` lists, and nothing else."""
+    import random
+
+    from syndicate.store import bulk
+
+    rng = random.Random(11)
+    probed = [f"{rng.getrandbits(64):016x}" for _ in range(12)]
+    stored = [f"{rng.getrandbits(64):016x}" for _ in range(300)]
+    # near ones (within NEAR_BITS, spread over the quarters in many ways), a quarter's one-bit neighbours,
+    # quarters one two bits away (no key), and ones sharing nothing
+    for fp in probed:
+        value = int(fp, 16)
+        for _ in range(8):
+            bits = rng.sample(range(64), rng.randrange(ident.NEAR_BITS + 1))
+            stored.append(f"{value ^ sum(1 << b for b in bits):016x}")
+        stored.append(f"{value ^ 0b11 ^ (0b11 << 16) ^ (0b11 << 32) ^ (0b11 << 48):016x}")
+        stored.append(f"{value ^ (1 << 20) ^ ((1 << 64) - 1 - 0xFFFF0000):016x}")
+    rows = bulk.NewRows()
+    ids = {}
+    for n, fp in enumerate(stored):
+        ids[
+            rows.release(
+                raw={"release": {}, "licence": None, "hash": "h"},
+                identity=f"guid:src:{n}",
+                agency_id=None,
+                language="ko",
+                category=None,
+                source_id="src",
+                fingerprint=fp,
+                quarters=ident.quarters(fp),
+            )
+        ] = fp
+    with session() as s:
+        rows.write(s)
+    keys = {key for fp in probed for key in ident.probes(fp)}
+    expected = sorted((i, fp) for i, fp in ids.items() if keys & set(enumerate(ident.quarters(fp))))
+    with session() as s:
+        found = places.by_quarters(s, [ident.quarters(fp) for fp in probed], ident.MASKS)
+        assert found == expected
+        assert len(found) >= len(probed) * 8  # every near one is among them
+        assert places.by_quarters(s, [], ident.MASKS) == []
+        one = places.by_quarters(s, [ident.quarters(probed[0])], [0])
+        assert one == sorted(
+            (i, fp)
+            for i, fp in ids.items()
+            if set(enumerate(ident.quarters(fp))) & set(enumerate(ident.quarters(probed[0])))
+        )

@@ -7,6 +7,9 @@ import json
 import random
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syndicate.model import RawRelease
 from syndicate.normalize.identity import (
     NEAR_BITS,
@@ -115,3 +118,82 @@ def test_folding_by_code_point_table_keeps_exactly_what_the_regex_keeps() -> Non
             : ident._MAX_TEXT
         ]
         assert np.array_equal(ident._fold_points(text), np.frombuffer(expected.encode("utf-32-le"), dtype=np.uint32))
+
+
+def _reference_fingerprint(text: str) -> str | None:
+    """The SimHash as normalize/identity.py defines it, written plainly, one shingle at a time in Python
+    integers: the definition the vectorized code (tables, sorted runs, byte-lane bit counts) must match."""
+    import re
+    import unicodedata
+
+    from syndicate.normalize import identity as ident
+
+    mask = (1 << 64) - 1
+    folded = re.sub(r"[\W_]+", "", ident._ASIDES.sub("", unicodedata.normalize("NFKC", text)).casefold())
+    folded = folded[: ident._MAX_TEXT]
+    if len(folded) < ident.SHINGLE * 2:
+        return None
+    shingles = set()
+    for start in range(len(folded) - ident.SHINGLE + 1):
+        mixed = 0
+        for char in folded[start : start + ident.SHINGLE]:
+            mixed = (mixed * 0x100000001B3 + ord(char)) & mask
+        mixed = (mixed + 0x9E3779B97F4A7C15) & mask
+        mixed = ((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & mask
+        shingles.add(mixed ^ (mixed >> 31))
+    value = sum(1 << bit for bit in range(64) if 2 * sum(h >> bit & 1 for h in shingles) > len(shingles))
+    return f"{value:016x}"
+
+
+def test_fingerprints_match_the_plain_definition() -> None:
+    # Korean releases (long ones: more than 255 distinct shingles, the byte-lane counters' block; one beyond
+    # the 4000 characters kept), their outlet copies, and texts with the characters that take the slow folding
+    # path (ß, ﬁ, İ, beyond the BMP), in a batch of their own and among others.
+    texts = [*NAJU[:8], NAJU[1] * 4, " ".join(NAJU[10:22]), f"(포탈뉴스통신) {NAJU[2]} [뉴스출처 : 나주시]"]
+    assert fingerprints(texts) == [_reference_fingerprint(text) for text in texts]
+    odd = ["Straße İstanbul ﬁne 𝐀𝐁𝐂 😀 ΑΣ ͅ", "ǅemal", NAJU[4] + "😀"]
+    assert fingerprints([*odd, *texts]) == [_reference_fingerprint(text) for text in [*odd, *texts]]
+    assert [fingerprint(text) for text in NAJU[:3]] == [_reference_fingerprint(text) for text in NAJU[:3]]
+
+
+_ALPHABET = "가나다라마바사아자차카타파하 한국어보도자료 aAbBzZ09 ßİıΣσςﬁ①Ａ𝐀😀 ()[]<>【】_-.,\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_ALPHABET, max_size=300) | st.text(max_size=60), max_size=12))
+def test_fingerprints_of_any_texts_match_the_plain_definition(texts: list[str]) -> None:
+    texts = ["".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF) for text in texts]
+    assert fingerprints(texts) == [_reference_fingerprint(text) for text in texts]
+
+
+def test_casefold_table_is_str_casefold() -> None:
+    from syndicate.normalize import identity as ident
+
+    folds, expands = ident._casefold_table()
+    for point in range(0x10000):
+        folded = chr(point).casefold()
+        assert bool(expands[point]) == (len(folded) != 1), hex(point)
+        if len(folded) == 1:
+            assert chr(folds[point]) == folded, hex(point)
+
+
+def test_bit_counts_do_not_carry_between_byte_counters() -> None:
+    # Runs longer than a byte counter's 255, with every bit set in every row (the worst case for a carry), next
+    # to random rows and runs of one.
+    import numpy as np
+
+    from syndicate.normalize import identity as ident
+
+    rng = np.random.default_rng(5)
+    counts = np.array([1, 255, 256, 511, 3997, 7, 600])
+    hashes = rng.integers(0, 2**64, size=int(counts.sum()), dtype=np.uint64)
+    hashes[1:257] = np.uint64(2**64 - 1)
+    hashes[-600:] = np.uint64(2**64 - 1)
+    expected = []
+    start = 0
+    for count in counts.tolist():
+        run = [int(h) for h in hashes[start : start + count]]
+        expected.append([sum(h >> bit & 1 for h in run) for bit in range(64)])
+        start += count
+    assert ident._bit_counts(hashes, counts).tolist() == expected
