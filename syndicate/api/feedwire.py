@@ -84,12 +84,18 @@ class FeedProtocol(HttpToolsProtocol):
 
     def _fresh_request(self) -> tuple[Entry, bytes] | None:
         """The fresh cache entry and raw path of a request this protocol may answer itself, else None."""
-        if self.feeds is None or self.expect_100_continue or self.pipeline or self.flow.write_paused:
+        # Origin-form only (a cheap test first: most other requests stop here); the absolute form goes the usual way.
+        if self.feeds is None or not self.url.startswith(b"/feeds/"):
+            return None
+        if self.expect_100_continue or self.pipeline or self.flow.write_paused or self.transport.is_closing():
             return None
         if self.cycle is not None and not self.cycle.response_complete:
             return None  # answers go out in order: this one waits behind the ASGI one
-        if self.parser.get_method() not in (b"GET", b"HEAD") or any(name in _NOT_SIMPLE for name, _ in self.headers):
+        if self.parser.get_method() not in (b"GET", b"HEAD"):
             return None
+        for name, _ in self.headers:
+            if name in _NOT_SIMPLE:
+                return None
         try:
             raw_path = httptools.parse_url(self.url).path
         except httptools.HttpParserInvalidURLError:

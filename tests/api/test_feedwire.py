@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -76,9 +76,9 @@ class Server:
         feeds, _ = find_feeds(self.config.loaded_app)
         assert feeds is not None
         self.feeds = feeds
-
-    def stop(self) -> None:
-        self.feeds._stop.set()  # the announcements listener the first ASGI request started
+        # No announcements listener: on subscribing it bumps the cache's generation from its thread, at a moment
+        # these tests do not choose (test_feedserve covers it). They call cache.changed() themselves.
+        feeds._listener = threading.Thread()
 
     async def serve(self, data: bytes | list[bytes], fast: bool = True) -> tuple[Any, Wire]:
         """Feed the request bytes (chunk by chunk) and wait until every answer is written."""
@@ -105,12 +105,11 @@ class Server:
 
 
 @pytest.fixture
-def server(database: str, broker: str) -> Iterator[Server]:
+def server(database: str, broker: str) -> Server:
     _publish("첫 보도자료")
     srv = Server()
     srv.feeds.cache.fresh = 3600  # these tests decide when an entry goes stale
-    yield srv
-    srv.stop()
+    return srv
 
 
 def _request(method: str = "GET", path: str = FEED, version: str = "1.1", **headers: str) -> bytes:
@@ -188,6 +187,10 @@ def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
         server.feeds.cache.changed()
         _, slow = await server.serve(batch, fast=False)
         assert bytes(fast.data) == bytes(slow.data)
+        # Nothing after Connection: close is answered, by either path.
+        _, fast_close = await server.serve(_request(Connection="close") + _request())
+        _, slow_close = await server.serve(_request(Connection="close") + _request(), fast=False)
+        assert bytes(fast_close.data) == bytes(slow_close.data) and fast_close.data.count(b"HTTP/1.1 ") == 1
         # Split across reads, and two requests in one read with the rest of one in the next.
         chunks = [batch[:10], batch[10:150], batch[150:]]
         _, split = await server.serve(chunks)
@@ -228,12 +231,23 @@ def test_a_changed_feed_is_never_served_from_a_stale_entry(server: Server) -> No
         _request(path="/feeds/ko/agencies/atlantis/rss.xml"),
         _request(path="/feeds/ko/%72ss.xml"),
         _request(path="/healthz"),
+        _request(path="http://feeds.example/feeds/ko/rss.xml"),
         _request(Expect="100-continue"),
         _request(Content_Length="0"),
         _request(Transfer_Encoding="chunked") + b"0\r\n\r\n",
         _request(Connection="upgrade", Upgrade="h2c"),
     ],
-    ids=["post", "unknown-feed", "percent-escape", "other-path", "expect", "content-length", "chunked", "upgrade"],
+    ids=[
+        "post",
+        "unknown-feed",
+        "percent-escape",
+        "other-path",
+        "absolute-form",
+        "expect",
+        "content-length",
+        "chunked",
+        "upgrade",
+    ],
 )
 def test_everything_else_takes_uvicorns_path(server: Server, raw: bytes) -> None:
     async def check() -> None:
@@ -272,7 +286,6 @@ def test_setups_that_change_the_asgi_answer_are_left_to_it(database: str, broker
             srv.feeds.cache.fresh = 3600
             await srv.serve(_request(), fast=False)
             protocol, _ = await srv.serve(_request())
-            srv.stop()
             assert not _answered_fast(protocol), config
 
     asyncio.run(check())
