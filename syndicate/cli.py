@@ -113,6 +113,8 @@ def api(
         log_config=None,  # keep our logfmt handler (secrets redacted)
         access_log=get_settings().access_log,
         proxy_headers=True,
+        # uvicorn's httptools protocol, answering fresh cached feeds without the ASGI round trip (feedwire).
+        http="syndicate.api.feedwire:FeedProtocol",
     )
 
 

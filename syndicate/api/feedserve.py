@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
+
 from syndicate import syndication
 from syndicate.config import get_settings
 from syndicate.errors import SyndicateError
@@ -50,8 +52,22 @@ class Entry:
     #: metadata: fewer headers to write on the most frequent answer a feed gets.
     not_modified: list[tuple[bytes, bytes]] = field(init=False, default_factory=list)
 
+    #: The same two answers' header lines as they go on the wire (feedwire writes them without the ASGI
+    #: round trip); None when a header would not pass uvicorn's checks, so that the ASGI path answers instead.
+    wire_ok: bytes | None = field(init=False, default=None)
+    wire_not_modified: bytes | None = field(init=False, default=None)
+
     def __post_init__(self) -> None:
         self.not_modified = [(k, v) for k, v in self.headers if k in (b"etag", b"cache-control", b"last-modified")]
+        self.wire_ok = _wire([*self.headers, (b"content-length", str(len(self.doc.body)).encode())])
+        self.wire_not_modified = _wire(self.not_modified)
+
+
+def _wire(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    # uvicorn's own checks: where they fail, the ASGI path answers (with uvicorn's error) rather than us.
+    if any(HEADER_RE.search(k) or HEADER_VALUE_RE.search(v) for k, v in headers):
+        return None
+    return b"".join(b"%s: %s\r\n" % (k.lower(), v) for k, v in headers)
 
 
 def _headers(path: str, doc: syndication.Document) -> list[tuple[bytes, bytes]]:
@@ -79,6 +95,15 @@ class FeedCache:
 
     def changed(self) -> None:
         self.generation += 1
+
+    def fresh_entry(self, path: str) -> Entry | None:
+        """The entry that get() would return without asking the database (same generation, checked less than
+        ``fresh`` seconds ago), or None when get() would ask. For feedwire, which must not block on a query."""
+        entry = self.entries.get(path)
+        if entry is not None and entry.generation == self.generation and time.monotonic() - entry.checked < self.fresh:
+            self.entries.move_to_end(path)
+            return entry
+        return None
 
     def get(self, path: str) -> Entry:
         now = time.monotonic()
@@ -165,7 +190,7 @@ class FeedApp:
                 send, 405, b'{"error":"method_not_allowed","message":"feeds are read-only"}', [(b"allow", b"GET, HEAD")]
             )
             return
-        path = scope["path"].removeprefix(scope.get("root_path", "")).removeprefix("/feeds").lstrip("/")
+        path = feed_key(scope["path"].removeprefix(scope.get("root_path", "")))
         try:
             entry = self.cache.get(path)
         except SyndicateError as exc:
@@ -182,6 +207,11 @@ class FeedApp:
         headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def feed_key(path: str) -> str:
+    """The cache key (``scope/file``) of a request path under /feeds."""
+    return path.removeprefix("/feeds").lstrip("/")
 
 
 async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
