@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, class_mapper, defer
+from sqlalchemy.orm.attributes import instance_state
 
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
@@ -129,6 +130,46 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     if ver is None:
         raise NotFound(f"no version {number} of release {release_id}")
     return row, ver
+
+
+#: What a step changed on its release or version, written by ``save_step``: the row by primary key, the columns
+#: to set given as parameters (so one statement serves every set of columns; SQLAlchemy caches each form).
+_UPDATE_BY_ID = {
+    table.name: update(table).where(table.c.id == bindparam("_id"))
+    for table in (_RELEASES, cast(Table, ReleaseVersionRow.__table__))
+}
+#: Mapped attribute → column name, for both classes (the same names today, but nothing requires it).
+_COLUMNS = {
+    cls: {attr.key: attr.columns[0].key for attr in class_mapper(cls).column_attrs}
+    for cls in (ReleaseRow, ReleaseVersionRow)
+}
+
+
+def save_step(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> None:
+    """Write what a pipeline step changed on its release and version (loaded by ``for_step``): one UPDATE each,
+    of the changed columns only, or none when nothing changed.
+
+    The same statements the unit of work would emit at commit, without its flush: for two objects it cost about
+    four times the two statements (measured 280 µs against 70 µs a step). Both objects then leave the session
+    (this is the step's last use of them), so the commit's flush finds nothing of them. ``updated_at`` moves as
+    with the ORM (the column's onupdate applies to Core updates too; the lock moved it already). Like the ORM
+    without mutable tracking, a JSON value changed in place rather than assigned is not seen: steps assign.
+    """
+    for obj in (row, ver):
+        state = instance_state(obj)
+        columns = _COLUMNS[type(obj)]
+        # Assigned since loaded (or since an autoflush wrote them): what the unit of work would write.
+        changed = {key: state.dict[key] for key in columns.keys() - state.unmodified if key in state.dict}
+        if not changed:
+            continue
+        table = cast(Table, type(obj).__table__)
+        s.connection().execute(
+            _UPDATE_BY_ID[table.name], {"_id": obj.id, **{columns[key]: value for key, value in changed.items()}}
+        )
+    # Written: out of the session, so that its flush at commit has nothing to do for them (marking the values
+    # committed leaves the objects flagged modified, and the flush then walks them for nothing: 180 µs).
+    s.expunge(row)
+    s.expunge(ver)
 
 
 #: What a step's slow part, run outside the step's transaction, needs to know first (see ``step_view``).
