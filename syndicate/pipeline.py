@@ -172,23 +172,32 @@ def _run_step(step: str, release_id: str, version: int) -> list[Next]:
     work = _PREPARE[step](release_id, version) if step in _PREPARE else None
     with session() as s:
         row, ver = store.for_step(s, release_id, version, raw=step in _READS_RAW)
-        if version != row.version or row.retracted_at is not None:
-            log.info("skip superseded step", extra={"release_id": release_id, "stage": step})
-            return []
-        if _ORDER[ver.stage] >= _ORDER[step]:
-            # Already done (a redelivered task): continue the chain without redoing the work.
-            return _after(step, row, version)
-        try:
-            follow = _STEP_FUNCS[step](s, row, ver) if work is None else _RECORD[step](s, row, ver, work)
-        except InputError as exc:
-            _fail(s, row, ver, step, exc)
-            return []
-        if follow is None:  # held (embargo): the step is not done yet
-            return []
-        ver.stage = step
-        if step in _STATUS:
-            row.status = _STATUS[step]
-        store.event(s, row.id, version, _STATUS.get(step, step))
+        follow = _step_in(s, row, ver, step, work)
+        # What the step changed on the two rows, written as two plain UPDATEs before the commit.
+        store.save_step(s, row, ver)
+    return follow
+
+
+def _step_in(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, step: str, work: Any) -> list[Next]:
+    """One step inside its transaction, on the locked release and its version; returns what to enqueue next."""
+    version = ver.version
+    if version != row.version or row.retracted_at is not None:
+        log.info("skip superseded step", extra={"release_id": row.id, "stage": step})
+        return []
+    if _ORDER[ver.stage] >= _ORDER[step]:
+        # Already done (a redelivered task): continue the chain without redoing the work.
+        return _after(step, row, version)
+    try:
+        follow = _STEP_FUNCS[step](s, row, ver) if work is None else _RECORD[step](s, row, ver, work)
+    except InputError as exc:
+        _fail(s, row, ver, step, exc)
+        return []
+    if follow is None:  # held (embargo): the step is not done yet
+        return []
+    ver.stage = step
+    if step in _STATUS:
+        row.status = _STATUS[step]
+    store.event(s, row.id, version, _STATUS.get(step, step))
     return follow
 
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, class_mapper, defer
+from sqlalchemy.orm.attributes import instance_state
 
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
@@ -82,7 +83,7 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
     transaction; a no-op UPDATE as the first statement takes the write lock on both, before anything is read.
     """
     if lock:
-        s.execute(update(ReleaseRow).where(ReleaseRow.id == release_id).values(id=ReleaseRow.id))
+        s.connection().execute(_LOCK, {"release_id": release_id})
     stmt = select(ReleaseRow).where(ReleaseRow.id == release_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -120,7 +121,8 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     the read that follows needs no FOR UPDATE of its own.
     """
     params = {"release_id": release_id, "number": number}
-    s.execute(_LOCK, params)
+    # On the session's connection: a Core statement on a table gains nothing from the ORM's execution path.
+    s.connection().execute(_LOCK, params)
     found = s.execute(_WITH_VERSION if raw else _WITH_VERSION_NO_RAW, params).first()
     if found is None:
         raise NotFound(f"no release {release_id}")
@@ -128,6 +130,46 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     if ver is None:
         raise NotFound(f"no version {number} of release {release_id}")
     return row, ver
+
+
+#: What a step changed on its release or version, written by ``save_step``: the row by primary key, the columns
+#: to set given as parameters (so one statement serves every set of columns; SQLAlchemy caches each form).
+_UPDATE_BY_ID = {
+    table.name: update(table).where(table.c.id == bindparam("_id"))
+    for table in (_RELEASES, cast(Table, ReleaseVersionRow.__table__))
+}
+#: Mapped attribute → column name, for both classes (the same names today, but nothing requires it).
+_COLUMNS = {
+    cls: {attr.key: attr.columns[0].key for attr in class_mapper(cls).column_attrs}
+    for cls in (ReleaseRow, ReleaseVersionRow)
+}
+
+
+def save_step(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> None:
+    """Write what a pipeline step changed on its release and version (loaded by ``for_step``): one UPDATE each,
+    of the changed columns only, or none when nothing changed.
+
+    The same statements the unit of work would emit at commit, without its flush: for two objects it cost about
+    four times the two statements (measured 280 µs against 70 µs a step). Both objects then leave the session
+    (this is the step's last use of them), so the commit's flush finds nothing of them. ``updated_at`` moves as
+    with the ORM (the column's onupdate applies to Core updates too; the lock moved it already). Like the ORM
+    without mutable tracking, a JSON value changed in place rather than assigned is not seen: steps assign.
+    """
+    for obj in (row, ver):
+        state = instance_state(obj)
+        columns = _COLUMNS[type(obj)]
+        # Assigned since loaded (or since an autoflush wrote them): what the unit of work would write.
+        changed = {key: state.dict[key] for key in columns.keys() - state.unmodified if key in state.dict}
+        if not changed:
+            continue
+        table = cast(Table, type(obj).__table__)
+        s.connection().execute(
+            _UPDATE_BY_ID[table.name], {"_id": obj.id, **{columns[key]: value for key, value in changed.items()}}
+        )
+    # Written: out of the session, so that its flush at commit has nothing to do for them (marking the values
+    # committed leaves the objects flagged modified, and the flush then walks them for nothing: 180 µs).
+    s.expunge(row)
+    s.expunge(ver)
 
 
 #: What a step's slow part, run outside the step's transaction, needs to know first (see ``step_view``).
@@ -172,8 +214,24 @@ def versions(s: Session, release_id: str) -> Sequence[ReleaseVersionRow]:
     ).all()
 
 
+#: One row of a release's timeline, inserted with Core (see ``event``); built once.
+_EVENTS = cast(Table, ReleaseEventRow.__table__)
+_INSERT_EVENT = insert(_EVENTS)
+
+
 def event(s: Session, release_id: str, version: int, stage: str, detail: dict[str, Any] | None = None) -> None:
-    s.add(ReleaseEventRow(release_id=release_id, version=version, stage=stage, detail=detail, at=utcnow()))
+    """Add a stage to a release's timeline, in the caller's transaction.
+
+    Written at once with Core on the session's connection rather than added to the unit of work: every pipeline
+    step writes one or two, nothing reads the new row's id back, and the ORM's insert (a RETURNING per row, the
+    flush bookkeeping) cost several times the statement. The release must be in the database for the foreign
+    key, so whatever the session still holds pending (a release just created) is flushed first.
+    """
+    if s.new:
+        s.flush()
+    s.connection().execute(
+        _INSERT_EVENT, {"release_id": release_id, "version": version, "stage": stage, "detail": detail, "at": utcnow()}
+    )
 
 
 def events(s: Session, release_id: str) -> Sequence[ReleaseEventRow]:
