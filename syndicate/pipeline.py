@@ -242,7 +242,9 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     release = apply_credit(
         _content(ver),
         registry,
-        agency_id=row.agency_id,
+        # The source's agency, not the row's: an outlet's release is refiled below, and a correction must be
+        # credited as the first version was (through the outlet, to the agency its line names).
+        agency_id=source.agency if source is not None else row.agency_id,
         source=source,
         licence_id=override.get("id") or ver.raw.get("licence"),
         licence_origin="override" if override.get("id") else "submission",
@@ -250,11 +252,29 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     )
     ver.content = release.model_dump(mode="json")
     row.licence = release.credit.licence.model_dump(mode="json")
+    _file_under_issuer(s, row, source, release.credit.agency.id)
     if unmatched(release.credit.agency):
         # Kept as found, never guessed: an operator lists these (GET /api/v1/admin/unmatched).
         store.event(s, row.id, ver.version, "agency_unmatched", {"found": release.credit.agency.found})
         log.warning("agency unmatched", extra={"release_id": row.id, "stage": "credit"})
     return _after("credit", row, ver.version)
+
+
+def _file_under_issuer(s: Session, row: ReleaseRow, source: Source | None, issuer: str | None) -> None:
+    """A release polled from an outlet (a news wire, the policy portal) belongs to the agency its credit names:
+    filed there, it is in that agency's feeds (and its comms team's list), not the outlet's. One whose issuer is
+    not known stays with the outlet. A comms team's own submission keeps its agency whatever it credits."""
+    if source is None:
+        return
+    carrier = get_registry().agency(source.agency)
+    if carrier is None or carrier.kind != "outlet":
+        return
+    filed = issuer or source.agency
+    if filed == row.agency_id:
+        return
+    if row.published_version is not None:
+        feed_store.touch(s, syndication.scopes_for(row))  # the feeds it was in lose it at their next render
+    row.agency_id = filed
 
 
 def _gate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:

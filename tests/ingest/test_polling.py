@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from syndicate import catalog, pipeline, polling
+from syndicate import catalog, pipeline, polling, syndication
 from syndicate.model import BoardSelectors, Source, SourceKind
 from syndicate.store import places
 from syndicate.store import releases as release_store
@@ -108,6 +108,36 @@ def test_the_same_text_from_an_outlet_is_one_release_with_two_places(site: Loopb
         seen = places.of_release(s, row.id)
         assert [(p.source_id, p.via) for p in seen] == [("incheon-feed", None), ("portal-page", "포탈뉴스통신")]
         assert "seen_elsewhere" in [e.stage for e in release_store.events(s, row.id)]
+
+
+def test_a_release_polled_from_an_outlet_is_filed_under_the_agency_it_credits(site: Loopback) -> None:
+    """The outlet only carried it: the city's agency feeds list it, the outlet's do not, and a correction the
+    outlet publishes later keeps it there."""
+    body = "[뉴스출처 : 인천시] " + BODY
+    feed = {"body": rss([("p1", "인천시, 청년 일자리 1만 개", body)])}
+    site.route("/feed.xml", lambda _r: Answer(200, feed["body"], {"Content-Type": "application/rss+xml"}))
+    source = Source(id="portal-feed", agency="portalnews", url=f"{site.base}/feed.xml", interval_minutes=30)
+    assert catalog.add_runtime([source])[0] == ["portal-feed"]
+
+    first = polling.poll("portal-feed")
+    assert first.new == 1
+    pipeline.run_inline(first.steps)
+    with session() as s:
+        row = release_store.by_identity(s, "guid:portal-feed:p1")
+        assert row is not None and (row.agency_id, row.status) == ("incheon", "published")
+        release_id = row.id
+        credit = release_store.version(s, release_id, 1).content["credit"]  # type: ignore[index]
+        assert (credit["agency"]["id"], credit["via"]) == ("incheon", "포탈뉴스통신")
+    assert "청년 일자리" in syndication.get_document("ko/agencies/incheon", "rss.xml").body.decode()
+    assert "청년 일자리" not in syndication.get_document("ko/agencies/portalnews", "rss.xml").body.decode()
+
+    feed["body"] = rss([("p1", "인천시, 청년 일자리 1만 개", body + " (정정) 신청은 12월까지 받는다.")])
+    corrected = polling.poll("portal-feed")
+    assert corrected.steps and corrected.steps[0].version == 2
+    pipeline.run_inline(corrected.steps)
+    with session() as s:
+        row = release_store.get(s, release_id)
+        assert (row.agency_id, row.published_version) == ("incheon", 2)
 
 
 def test_conditional_get_then_304(site: Loopback) -> None:
