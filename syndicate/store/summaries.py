@@ -40,6 +40,20 @@ def for_releases(s: Session, release_ids: Iterable[str], language: str) -> dict[
     return {row.release_id: row for row in rows}
 
 
+def for_releases_in(
+    s: Session, release_ids: Iterable[str], languages: Iterable[str]
+) -> dict[str, dict[str, SummaryRow]]:
+    """language → release id → summary, of many releases in several languages (one query for a render pass)."""
+    ids, langs = list(release_ids), list(languages)
+    if not ids or not langs:
+        return {}
+    rows = s.scalars(select(SummaryRow).where(SummaryRow.release_id.in_(ids), SummaryRow.language.in_(langs))).all()
+    out: dict[str, dict[str, SummaryRow]] = {}
+    for row in rows:
+        out.setdefault(row.language, {})[row.release_id] = row
+    return out
+
+
 def languages_of_version(s: Session, release_id: str, version: int) -> set[str]:
     """The languages in which a release has its summary of ``version``."""
     rows = s.scalars(
