@@ -10,6 +10,7 @@ superseded does nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -528,8 +529,10 @@ def announces() -> bool:
 
 
 def warm_up() -> None:
-    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
+    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load), and build
+    the translation providers' clients, so that the first release a process takes does not wait for either."""
     warm_up_summarizer()
+    threading.Thread(target=translation.warm_up, name="warm-up-translation", daemon=True).start()
 
 
 def preload() -> None:
