@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
+from syndicate import itemcache
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState, Translation
@@ -241,6 +243,8 @@ class RenderPass:
         self._items: dict[tuple[str, int, str, str | None], FeedItem | None] = {}
         #: id(item) → its hash; the items are alive for the whole pass (self._items holds them).
         self._keys: dict[int, bytes] = {}
+        #: id(item) → where it is kept between passes, with its hash once computed.
+        self._built: dict[int, itemcache.Built] = {}
         #: A scope's releases depend on its agency and category, not its language: the same rows for the dozen
         #: language and bilingual scopes of one agency, so one query each.
         self._published: dict[tuple[str | None, str | None], Sequence[tuple[ReleaseRow, ReleaseVersionRow]]] = {}
@@ -275,7 +279,11 @@ class RenderPass:
     def fragment(self, kind: str, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
         key = self._keys.get(id(item))
         if key is None:
-            key = self._keys[id(item)] = item_key(item)
+            built = self._built.get(id(item))
+            key = built.key if built is not None and built.key is not None else item_key(item)
+            if built is not None:
+                built.key = key  # kept with the item for the next pass
+            self._keys[id(item)] = key
         return FRAGMENTS.get(kind, key, item, serialize)
 
     def release(self, ver: ReleaseVersionRow) -> Release | None:
@@ -288,7 +296,10 @@ class RenderPass:
         """Parse the content of these versions (those not parsed yet), fetched in one query."""
         missing = [k for k in keys if k not in self._releases]
         for key, content in store.versions_content(self.s, missing).items():
-            self._releases[key] = Release.model_validate(content) if content is not None else None
+            release = itemcache.CONTENT.get(key, content) if content is not None else None
+            if release is None and content is not None:
+                release = itemcache.CONTENT.put(key, content, Release.model_validate(content))
+            self._releases[key] = release
         for key in missing:
             self._releases.setdefault(key, None)
 
@@ -320,11 +331,46 @@ class RenderPass:
         # Within one pass a release's summaries in a language are the same rows whatever the scope.
         key = (row.id, ver.version, language, source)
         if key not in self._items:
-            if source is None:
-                self._items[key] = item_for(row, ver, language, summary, self)
-            else:
-                self._items[key] = _bilingual_item(row, ver, language, source, summary, original_summary, self)
+            inputs = self._inputs(row, ver, language, source, summary, original_summary)
+            built = itemcache.ITEMS.get(key, inputs)
+            if built is None:
+                if source is None:
+                    item = item_for(row, ver, language, summary, self)
+                else:
+                    item = _bilingual_item(row, ver, language, source, summary, original_summary, self)
+                built = itemcache.ITEMS.put(key, inputs, itemcache.Built(item))
+            self._items[key] = built.item
+            if built.item is not None:
+                self._built[id(built.item)] = built
         return self._items[key]
+
+    def _inputs(
+        self,
+        row: ReleaseRow,
+        ver: ReleaseVersionRow,
+        language: str,
+        source: str | None,
+        summary: SummaryRow | None,
+        original_summary: SummaryRow | None,
+    ) -> tuple[Any, ...]:
+        """Everything item_for and _bilingual_item read to build this item, by value (see itemcache.py)."""
+        languages = (language,) if source is None else (language, source)
+        return (
+            get_settings().base_url,
+            row.language,
+            row.published_at,
+            row.created_at,
+            row.updated_at,
+            row.category,
+            self.release(ver),  # the same object while the stored content is the same (itemcache.CONTENT)
+            tuple(self.translation(row.id, lang) for lang in languages),
+            _summary_inputs(summary),
+            _summary_inputs(original_summary),
+        )
+
+
+def _summary_inputs(summary: SummaryRow | None) -> tuple[int, list[str]] | None:
+    return (summary.version, list(summary.sentences)) if summary is not None else None
 
 
 def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
