@@ -346,12 +346,12 @@ def _record_summary(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: S
     if not licence_allows(s, row, ver.version, "summarize"):  # the licence changed while we worked
         summary_store.remove(s, row.id)
         return _after("summarize", row, ver.version)
-    summary_store.remove(s, row.id)  # summaries of an earlier version, in languages this one lacks
     if not work.summary.sentences:
+        summary_store.remove(s, row.id)  # summaries of an earlier version
         store.event(s, row.id, ver.version, "summary_empty", {"reason": "no sentence to summarize"})
         return _after("summarize", row, ver.version)
-    for summary in (work.summary, *work.translated):
-        summary_store.save(s, row.id, ver.version, summary)
+    # Also removes summaries of an earlier version in languages this one lacks.
+    summary_store.replace(s, row.id, ver.version, [work.summary, *work.translated])
     return _after("summarize", row, ver.version)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.model import Summary
@@ -25,6 +25,30 @@ def save(s: Session, release_id: str, version: int, summary: Summary) -> Summary
     row.created_at = utcnow()
     s.flush()
     return row
+
+
+def replace(s: Session, release_id: str, version: int, summaries: Sequence[Summary]) -> None:
+    """The release's summaries become exactly ``summaries`` (one per language): every stored one goes, then these
+    are inserted in one statement. ``save`` per language was a lookup and a flush each, four round trips for a
+    release in three target languages, in the translate step's transaction while the release waits."""
+    remove(s, release_id)
+    if not summaries:
+        return
+    now = utcnow()
+    s.execute(
+        insert(SummaryRow),
+        [
+            {
+                "release_id": release_id,
+                "version": version,
+                "language": summary.language,
+                "sentences": list(summary.sentences),
+                "method": summary.method,
+                "created_at": now,
+            }
+            for summary in summaries
+        ],
+    )
 
 
 def for_release(s: Session, release_id: str) -> Sequence[SummaryRow]:
