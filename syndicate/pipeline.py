@@ -10,6 +10,7 @@ superseded does nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -374,12 +375,12 @@ def _record_summary(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, work: S
     if not licence_allows(s, row, ver.version, "summarize"):  # the licence changed while we worked
         summary_store.remove(s, row.id)
         return _after("summarize", row, ver.version)
-    summary_store.remove(s, row.id)  # summaries of an earlier version, in languages this one lacks
     if not work.summary.sentences:
+        summary_store.remove(s, row.id)  # summaries of an earlier version
         store.event(s, row.id, ver.version, "summary_empty", {"reason": "no sentence to summarize"})
         return _after("summarize", row, ver.version)
-    for summary in (work.summary, *work.translated):
-        summary_store.save(s, row.id, ver.version, summary)
+    # Also removes summaries of an earlier version in languages this one lacks.
+    summary_store.replace(s, row.id, ver.version, [work.summary, *work.translated])
     return _after("summarize", row, ver.version)
 
 
@@ -557,8 +558,10 @@ def announces() -> bool:
 
 
 def warm_up() -> None:
-    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load)."""
+    """Load slow models in the background when a worker process starts (Kiwi takes seconds to load), and build
+    the translation providers' clients, so that the first release a process takes does not wait for either."""
     warm_up_summarizer()
+    threading.Thread(target=translation.warm_up, name="warm-up-translation", daemon=True).start()
 
 
 def preload() -> None:

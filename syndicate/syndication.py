@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
+from syndicate import itemcache
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState, Translation
@@ -23,13 +25,13 @@ from syndicate.publish.fragments import Fragment, FragmentCache, direct, item_ke
 from syndicate.publish.items import FeedItem, FeedMeta
 from syndicate.publish.jsonfeed import render_jsonfeed
 from syndicate.publish.rss import render_rss
-from syndicate.registry import get_registry
+from syndicate.registry import Registry, get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
-from syndicate.store.tables import ReleaseRow, ReleaseVersionRow, SummaryRow
+from syndicate.store.tables import FeedScopeRow, ReleaseRow, ReleaseVersionRow, SummaryRow
 from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -73,7 +75,8 @@ class Scope:
         return key
 
     @classmethod
-    def parse(cls, key: str) -> Scope:
+    def parse(cls, key: str, registry: Registry | None = None) -> Scope:
+        """``registry``: the caller's, when it parses many keys (finding the registry costs a path resolution)."""
         parts = key.strip("/").split("/")
         source, plus, language = parts[0].rpartition("+")
         if not _LANG.match(language) or (plus and (not _LANG.match(source) or source == language)):
@@ -82,7 +85,7 @@ class Scope:
         if len(parts) == 1:
             return cls(language, source_language=bilingual)
         if len(parts) == 3 and parts[1] == "agencies":
-            if get_registry().agency(parts[2]) is None:
+            if (registry or get_registry()).agency(parts[2]) is None:
                 raise NotFound(f"no agency {parts[2]!r}")
             return cls(language, agency_id=parts[2], source_language=bilingual)
         if len(parts) == 3 and parts[1] == "categories" and _SLUG.match(parts[2]):
@@ -193,12 +196,14 @@ def _translated_item(row: ReleaseRow, release: Release, translation: Translation
     )
 
 
-def meta_for(scope: Scope, updated_at: datetime, filename: str = "rss.xml") -> FeedMeta:
+def meta_for(
+    scope: Scope, updated_at: datetime, filename: str = "rss.xml", registry: Registry | None = None
+) -> FeedMeta:
     settings = get_settings()
     base = settings.base_url.rstrip("/")
     title = "syndicate"
     if scope.agency_id:
-        agency = get_registry().agency(scope.agency_id)
+        agency = (registry or get_registry()).agency(scope.agency_id)
         if agency:
             title += f" — {agency.name.en if scope.language != 'ko' else agency.name.ko}"
     elif scope.category:
@@ -227,13 +232,19 @@ class RenderPass:
     formats, so its content is parsed, its translations fetched and each of its items built once per pass, not
     once per scope and format (that was two queries per item and most of a render's time)."""
 
-    def __init__(self, s: Session) -> None:
+    def __init__(self, s: Session, languages: Iterable[str] = ()) -> None:
         self.s = s
+        self.registry = get_registry()
+        #: The languages whose summaries the pass will show: fetched together, one query per set of releases
+        #: rather than one per language (the ORM rows were a fifth of a render pass).
+        self._languages = set(languages)
         self._releases: dict[tuple[str, int], Release | None] = {}
         self._translations: dict[str, dict[str, Translation]] = {}
         self._items: dict[tuple[str, int, str, str | None], FeedItem | None] = {}
         #: id(item) → its hash; the items are alive for the whole pass (self._items holds them).
         self._keys: dict[int, bytes] = {}
+        #: id(item) → where it is kept between passes, with its hash once computed.
+        self._built: dict[int, itemcache.Built] = {}
         #: A scope's releases depend on its agency and category, not its language: the same rows for the dozen
         #: language and bilingual scopes of one agency, so one query each.
         self._published: dict[tuple[str | None, str | None], Sequence[tuple[ReleaseRow, ReleaseVersionRow]]] = {}
@@ -258,14 +269,21 @@ class RenderPass:
         asked = self._asked.setdefault(language, set())
         missing = [i for i in release_ids if i not in asked]
         if missing:
-            found.update(summary_store.for_releases(self.s, missing, language))
-            asked.update(missing)
+            languages = sorted({language, *self._languages})
+            for lang, rows in summary_store.for_releases_in(self.s, missing, languages).items():
+                self._summaries.setdefault(lang, {}).update(rows)
+            for lang in languages:
+                self._asked.setdefault(lang, set()).update(missing)
         return {i: found[i] for i in release_ids if i in found}
 
     def fragment(self, kind: str, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
         key = self._keys.get(id(item))
         if key is None:
-            key = self._keys[id(item)] = item_key(item)
+            built = self._built.get(id(item))
+            key = built.key if built is not None and built.key is not None else item_key(item)
+            if built is not None:
+                built.key = key  # kept with the item for the next pass
+            self._keys[id(item)] = key
         return FRAGMENTS.get(kind, key, item, serialize)
 
     def release(self, ver: ReleaseVersionRow) -> Release | None:
@@ -278,7 +296,10 @@ class RenderPass:
         """Parse the content of these versions (those not parsed yet), fetched in one query."""
         missing = [k for k in keys if k not in self._releases]
         for key, content in store.versions_content(self.s, missing).items():
-            self._releases[key] = Release.model_validate(content) if content is not None else None
+            release = itemcache.CONTENT.get(key, content) if content is not None else None
+            if release is None and content is not None:
+                release = itemcache.CONTENT.put(key, content, Release.model_validate(content))
+            self._releases[key] = release
         for key in missing:
             self._releases.setdefault(key, None)
 
@@ -310,11 +331,46 @@ class RenderPass:
         # Within one pass a release's summaries in a language are the same rows whatever the scope.
         key = (row.id, ver.version, language, source)
         if key not in self._items:
-            if source is None:
-                self._items[key] = item_for(row, ver, language, summary, self)
-            else:
-                self._items[key] = _bilingual_item(row, ver, language, source, summary, original_summary, self)
+            inputs = self._inputs(row, ver, language, source, summary, original_summary)
+            built = itemcache.ITEMS.get(key, inputs)
+            if built is None:
+                if source is None:
+                    item = item_for(row, ver, language, summary, self)
+                else:
+                    item = _bilingual_item(row, ver, language, source, summary, original_summary, self)
+                built = itemcache.ITEMS.put(key, inputs, itemcache.Built(item))
+            self._items[key] = built.item
+            if built.item is not None:
+                self._built[id(built.item)] = built
         return self._items[key]
+
+    def _inputs(
+        self,
+        row: ReleaseRow,
+        ver: ReleaseVersionRow,
+        language: str,
+        source: str | None,
+        summary: SummaryRow | None,
+        original_summary: SummaryRow | None,
+    ) -> tuple[Any, ...]:
+        """Everything item_for and _bilingual_item read to build this item, by value (see itemcache.py)."""
+        languages = (language,) if source is None else (language, source)
+        return (
+            get_settings().base_url,
+            row.language,
+            row.published_at,
+            row.created_at,
+            row.updated_at,
+            row.category,
+            self.release(ver),  # the same object while the stored content is the same (itemcache.CONTENT)
+            tuple(self.translation(row.id, lang) for lang in languages),
+            _summary_inputs(summary),
+            _summary_inputs(original_summary),
+        )
+
+
+def _summary_inputs(summary: SummaryRow | None) -> tuple[int, list[str]] | None:
+    return (summary.version, list(summary.sentences)) if summary is not None else None
 
 
 def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
@@ -364,8 +420,9 @@ def _render(
     changed_at: datetime,
     items: list[FeedItem],
     fragment: Fragment = direct,
+    registry: Registry | None = None,
 ) -> bytes:
-    return fmt.render(meta_for(scope, changed_at, fmt.filename), items, fragment)
+    return fmt.render(meta_for(scope, changed_at, fmt.filename, registry), items, fragment)
 
 
 #: Redis channel on which the render task announces new renderings, so API processes serve them at once.
@@ -375,22 +432,34 @@ FEEDS_CHANGED = "syndicate:feeds-changed"
 def render_stale(scope_keys: Iterable[str] | None = None) -> int:
     documents: list[tuple[str, str, int, bytes, datetime]] = []
     with session() as s:
-        known = RenderPass(s)
+        registry = get_registry()
         rendered = feed_store.rendered_versions(s)
         wanted = set(scope_keys) if scope_keys is not None else None
+        todo: list[tuple[Scope, FeedScopeRow, list[Format]]] = []
         for row in feed_store.all_scopes(s):
             if wanted is not None and row.scope not in wanted:
                 continue
             stale = [f for f in FORMATS.values() if rendered.get((row.scope, f.name), -1) < row.version]
-            if not stale:
-                continue
-            scope = Scope.parse(row.scope)
+            if stale:
+                todo.append((Scope.parse(row.scope, registry), row, stale))
+        known = RenderPass(s, _shown_languages(scope for scope, _, _ in todo))
+        for scope, row, stale in todo:
             items = items_for(s, scope, known)  # once for all three formats
             for fmt in stale:
-                body = _render(scope, fmt, row.changed_at, items, known.fragment)
+                body = _render(scope, fmt, row.changed_at, items, known.fragment, known.registry)
                 documents.append((scope.key, fmt.name, row.version, body, row.changed_at))
         feed_store.save_documents(s, documents)  # one statement for the whole pass
     return len(documents)
+
+
+def _shown_languages(scopes: Iterable[Scope]) -> set[str]:
+    """Every language whose summaries these scopes show: their own, and the originals' of bilingual ones."""
+    out: set[str] = set()
+    for scope in scopes:
+        out.add(scope.language)
+        if scope.source_language:
+            out.add(scope.source_language)
+    return out
 
 
 @dataclass(frozen=True)
@@ -411,8 +480,8 @@ def get_document(scope_key: str, filename: str) -> Document:
         current = feed_store.scope_version(s, scope.key) or (0, EPOCH)
         doc = feed_store.document(s, scope.key, fmt.name)
         if doc is None or doc.rendered_version < current[0]:
-            known = RenderPass(s)
-            body = _render(scope, fmt, current[1], items_for(s, scope, known), known.fragment)
+            known = RenderPass(s, _shown_languages([scope]))
+            body = _render(scope, fmt, current[1], items_for(s, scope, known), known.fragment, known.registry)
             feed_store.save_document(s, scope.key, fmt.name, current[0], body, current[1])
             doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None

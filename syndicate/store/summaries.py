@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.model import Summary
@@ -27,6 +27,30 @@ def save(s: Session, release_id: str, version: int, summary: Summary) -> Summary
     return row
 
 
+def replace(s: Session, release_id: str, version: int, summaries: Sequence[Summary]) -> None:
+    """The release's summaries become exactly ``summaries`` (one per language): every stored one goes, then these
+    are inserted in one statement. ``save`` per language was a lookup and a flush each, four round trips for a
+    release in three target languages, in the translate step's transaction while the release waits."""
+    remove(s, release_id)
+    if not summaries:
+        return
+    now = utcnow()
+    s.execute(
+        insert(SummaryRow),
+        [
+            {
+                "release_id": release_id,
+                "version": version,
+                "language": summary.language,
+                "sentences": list(summary.sentences),
+                "method": summary.method,
+                "created_at": now,
+            }
+            for summary in summaries
+        ],
+    )
+
+
 def for_release(s: Session, release_id: str) -> Sequence[SummaryRow]:
     return s.scalars(select(SummaryRow).where(SummaryRow.release_id == release_id).order_by(SummaryRow.language)).all()
 
@@ -38,6 +62,20 @@ def for_releases(s: Session, release_ids: Iterable[str], language: str) -> dict[
         return {}
     rows = s.scalars(select(SummaryRow).where(SummaryRow.release_id.in_(ids), SummaryRow.language == language)).all()
     return {row.release_id: row for row in rows}
+
+
+def for_releases_in(
+    s: Session, release_ids: Iterable[str], languages: Iterable[str]
+) -> dict[str, dict[str, SummaryRow]]:
+    """language → release id → summary, of many releases in several languages (one query for a render pass)."""
+    ids, langs = list(release_ids), list(languages)
+    if not ids or not langs:
+        return {}
+    rows = s.scalars(select(SummaryRow).where(SummaryRow.release_id.in_(ids), SummaryRow.language.in_(langs))).all()
+    out: dict[str, dict[str, SummaryRow]] = {}
+    for row in rows:
+        out.setdefault(row.language, {})[row.release_id] = row
+    return out
 
 
 def languages_of_version(s: Session, release_id: str, version: int) -> set[str]:

@@ -80,6 +80,10 @@ class LibreTranslateProvider:
     def __repr__(self) -> str:
         return "<libre provider>"
 
+    def warm_up(self) -> None:
+        """Make this process's client now (its TLS context loads the CA bundle), not in the first request."""
+        shared_client(self._settings)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> LibreTranslateProvider:
         if not settings.libretranslate_url:

@@ -9,12 +9,14 @@ from typing import Any
 
 import feedparser
 import pytest
+from sqlalchemy import select
 
 from syndicate import delivery, syndication
 from syndicate import partners as partners_module
 from syndicate.config import get_settings
 from syndicate.store import deliveries as store
 from syndicate.store.db import session
+from syndicate.store.tables import FeedDocumentRow
 from tests.publish import flow
 from tests.publish.schemas import errors, jsonfeed_validator, ninjs_validator
 from tests.translate.loopback import LoopbackServer
@@ -73,3 +75,28 @@ def test_partner_gets_its_language_with_the_label(translating: LoopbackServer) -
     assert data["language"] == "en" and str(data["edNote"]).startswith("Machine translation")
     assert "associations" not in data or all(a.get("rel") != "translation" for a in data["associations"])  # type: ignore[union-attr]
     assert errors(ninjs_validator("3"), json.loads(json.dumps(data))) == []
+
+
+def test_a_render_pass_shows_each_language_its_own_summary(translating: LoopbackServer) -> None:
+    """The pass fetches every language's summaries together: the translation's item must still show the
+    summary in its language and its original the source language's, as a feed rendered on its own does."""
+    from syndicate.store import feeds as feed_store
+    from syndicate.store import summaries as summary_store
+
+    release_id, _ = flow.publish()
+    with session() as s:
+        made = {row.language: row.sentences for row in summary_store.for_release(s, release_id)}
+    assert set(made) == {"ko", "en"} and made["en"][0].startswith("en:")
+    assert syndication.render_stale() > 0
+    with session() as s:
+        stored = {(d.scope, d.format): d.body for d in s.scalars(select(FeedDocumentRow))}
+        for (scope_key, fmt), body in stored.items():
+            scope = syndication.Scope.parse(scope_key)
+            alone = syndication.items_for(s, scope, syndication.RenderPass(s))  # its own pass, one language
+            changed = feed_store.scope_version(s, scope_key)
+            assert changed is not None
+            assert body == syndication._render(scope, syndication.FORMATS[fmt], changed[1], alone), scope_key
+    (item,) = json.loads(stored[("ko+en", "json")])["items"]
+    # A bilingual item's summary gives both, the translation first.
+    assert item["summary"] == " ".join(made["en"]) + "\n\n" + " ".join(made["ko"])
+    assert item["_syndicate"]["original"]["summary"] == " ".join(made["ko"])

@@ -115,3 +115,30 @@ def test_summaries_table_matches_the_migrations() -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d for d in diff if "summaries" in repr(d)] == []
     assert "summaries" in sa.inspect(get_engine()).get_table_names()
+
+
+def test_replace_leaves_exactly_the_given_summaries(database: str) -> None:
+    from syndicate.model import Summary
+
+    release_id = run_to("summarize", licence="KOGL-1")
+    with session() as s:
+        summary_store.save(s, release_id, 1, Summary(language="en", sentences=["en:a"], method="translated"))
+    with session() as s:
+        summary_store.replace(
+            s,
+            release_id,
+            2,
+            [
+                Summary(language="ko", sentences=["가.", "나."], method="extractive"),
+                Summary(language="ja", sentences=["ja:가."], method="translated"),
+            ],
+        )
+    with session() as s:
+        rows = {
+            row.language: (row.version, row.sentences, row.method) for row in summary_store.for_release(s, release_id)
+        }
+    assert rows == {"ja": (2, ["ja:가."], "translated"), "ko": (2, ["가.", "나."], "extractive")}
+    with session() as s:
+        summary_store.replace(s, release_id, 3, [])
+    with session() as s:
+        assert summary_store.for_release(s, release_id) == []
