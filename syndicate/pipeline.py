@@ -106,7 +106,10 @@ def correct(
         _check_owner(row, agency_id)
         if row.retracted_at is not None:
             raise Gone(f"release {release_id} was retracted")
-        if category is not None:
+        if category is not None and category != row.category:
+            if row.published_version is not None:
+                # The old category's feeds lose it at the render the new version's publication brings.
+                feed_store.touch(s, syndication.scopes_for(row))
             row.category = category
         if embargo_until is not None:
             row.embargo_until = embargo_until

@@ -86,6 +86,19 @@ def test_feeds_are_rendered_once_per_change(client: Any) -> None:
     assert client.get("/feeds/ko/feed.json").headers["etag"] == before
 
 
+def test_a_correction_to_another_category_leaves_the_old_categorys_feeds(client: Any) -> None:
+    from syndicate import pipeline
+
+    release_id, _ = flow.publish("인천시, 청년 일자리 1만 개 만든다", category="economy")
+    syndication.render_stale()
+    assert "청년 일자리".encode() in client.get("/feeds/ko/categories/economy/rss.xml").content
+    corrected = flow.raw("인천시, 청년 주거 지원")
+    flow.run(pipeline.correct(release_id, agency_id=None, raw=corrected, category="welfare")[1])
+    syndication.render_stale()
+    assert "청년".encode() not in client.get("/feeds/ko/categories/economy/rss.xml").content
+    assert "청년 주거 지원".encode() in client.get("/feeds/ko/categories/welfare/rss.xml").content
+
+
 @pytest.mark.parametrize(
     "path",
     ["ko+ko/rss.xml", "ko+/rss.xml", "+en/rss.xml", "ko+en/agencies/nowhere/rss.xml", "ko/feed.xml", "KO/rss.xml"],
