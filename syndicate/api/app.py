@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import FastAPI, Request
@@ -140,4 +141,8 @@ def _add_portal(app: FastAPI) -> None:
 def create_asgi() -> FeedFastPath:
     """What `syndicate api` serves: the app behind the feeds' fast path, so that a feed request skips even the
     framework's outermost middleware. (create_app keeps the same path inside, for in-process clients.)"""
-    return FeedFastPath(create_app())
+    app = FeedFastPath(create_app())
+    # The imports and the app live as long as the server: frozen, a full collection walks only what requests
+    # made (a full collection over all of them took 40–70 ms at start-up, while nothing was being served).
+    gc.freeze()
+    return app
