@@ -28,7 +28,7 @@ from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
 from syndicate.normalize.sanitize import sanitize_html
-from syndicate.registry import get_registry
+from syndicate.registry import Registry, get_registry
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
@@ -256,7 +256,7 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     )
     ver.content = release.model_dump(mode="json")
     row.licence = release.credit.licence.model_dump(mode="json")
-    _file_under_issuer(s, row, source, release.credit.agency.id)
+    _file_under_issuer(s, row, registry, source, release.credit.agency.id)
     if unmatched(release.credit.agency):
         # Kept as found, never guessed: an operator lists these (GET /api/v1/admin/unmatched).
         store.event(s, row.id, ver.version, "agency_unmatched", {"found": release.credit.agency.found})
@@ -264,13 +264,15 @@ def _credit(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     return _after("credit", row, ver.version)
 
 
-def _file_under_issuer(s: Session, row: ReleaseRow, source: Source | None, issuer: str | None) -> None:
+def _file_under_issuer(
+    s: Session, row: ReleaseRow, registry: Registry, source: Source | None, issuer: str | None
+) -> None:
     """A release polled from an outlet (a news wire, the policy portal) belongs to the agency its credit names:
     filed there, it is in that agency's feeds (and its comms team's list), not the outlet's. One whose issuer is
     not known stays with the outlet. A comms team's own submission keeps its agency whatever it credits."""
     if source is None:
         return
-    carrier = get_registry().agency(source.agency)
+    carrier = registry.agency(source.agency)
     if carrier is None or carrier.kind != "outlet":
         return
     filed = issuer or source.agency

@@ -97,8 +97,9 @@ class FeedCache:
         self.generation += 1
 
     def fresh_entry(self, path: str) -> Entry | None:
-        """The entry that get() would return without asking the database (same generation, checked less than
-        ``fresh`` seconds ago), or None when get() would ask. For feedwire, which must not block on a query."""
+        """The entry as it may be served without asking the database (same generation, checked less than
+        ``fresh`` seconds ago), else None. get() asks only then; feedwire, which must not block on a query, uses
+        this alone."""
         entry = self.entries.get(path)
         if entry is not None and entry.generation == self.generation and time.monotonic() - entry.checked < self.fresh:
             self.entries.move_to_end(path)
@@ -106,12 +107,13 @@ class FeedCache:
         return None
 
     def get(self, path: str) -> Entry:
+        # Taken before the freshness test: a change announced from here on leaves the entry to be checked again.
         now = time.monotonic()
         generation = self.generation
+        fresh = self.fresh_entry(path)
+        if fresh is not None:
+            return fresh
         entry = self.entries.get(path)
-        if entry is not None and entry.generation == generation and now - entry.checked < self.fresh:
-            self.entries.move_to_end(path)
-            return entry
         scope, _, filename = path.rpartition("/")
         if entry is not None and syndication.fresh_etag(scope, filename) == entry.doc.etag:
             entry.checked, entry.generation = now, generation
