@@ -13,23 +13,18 @@ from sqlalchemy import select
 
 from syndicate import delivery, syndication
 from syndicate import partners as partners_module
-from syndicate.config import get_settings
 from syndicate.store import deliveries as store
 from syndicate.store.db import session
 from syndicate.store.tables import FeedDocumentRow
 from tests.publish import flow
 from tests.publish.schemas import errors, jsonfeed_validator, ninjs_validator
-from tests.translate.loopback import LoopbackServer
+from tests.translate.loopback import LoopbackServer, use_libre
 
 
 @pytest.fixture
 def translating(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
     server = LoopbackServer().start()
-    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en")
-    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
-    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", server.url)
-    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
-    get_settings.cache_clear()
+    use_libre(monkeypatch, server.url, "en")
     yield server
     server.stop()
 

@@ -21,17 +21,13 @@ from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import FeedDocumentRow
 from tests.publish import flow
-from tests.translate.loopback import LoopbackServer
+from tests.translate.loopback import LoopbackServer, use_libre
 
 
 @pytest.fixture
 def translating(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
     server = LoopbackServer().start()
-    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en,ja")
-    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
-    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", server.url)
-    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
-    get_settings.cache_clear()
+    use_libre(monkeypatch, server.url, "en,ja")
     itemcache.clear()
     yield server
     server.stop()

@@ -203,3 +203,18 @@ class LoopbackServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+def use_libre(monkeypatch: Any, url: str, languages: str, **extra: str) -> None:
+    """Point this process's settings at the LibreTranslate server at ``url`` as the only provider, translating
+    into ``languages`` (comma-separated) with a short timeout; ``extra`` sets more SYNDICATE_ settings
+    (``TRANSLATE_BACKOFF="0.01"``)."""
+    from syndicate.config import get_settings
+
+    monkeypatch.setenv("SYNDICATE_LANGUAGES", languages)
+    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
+    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", url)
+    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
+    for name, value in extra.items():
+        monkeypatch.setenv(f"SYNDICATE_{name}", value)
+    get_settings.cache_clear()

@@ -15,19 +15,14 @@ from syndicate.model import Release
 from syndicate.translate import LocalMemory
 from syndicate.translate.chain import TranslatorChain
 from syndicate.translate.libre import _clients
-from tests.translate.loopback import LoopbackServer
+from tests.translate.loopback import LoopbackServer, use_libre
 
 RELEASE = Release(title="인천시 청년 일자리", paragraphs=["시는 올해 예산을 늘린다.", "문의 바람."], language="ko")
 
 
 @pytest.fixture
 def configured(provider: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
-    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en,ja,vi")
-    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
-    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", provider.url)
-    monkeypatch.setenv("SYNDICATE_ALLOW_HOSTS", "127.0.0.1")
-    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
-    get_settings.cache_clear()
+    use_libre(monkeypatch, provider.url, "en,ja,vi", ALLOW_HOSTS="127.0.0.1")
     yield provider
     get_settings.cache_clear()
 

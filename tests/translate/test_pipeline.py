@@ -11,26 +11,20 @@ import feedparser
 import pytest
 
 from syndicate import pipeline, syndication, translation
-from syndicate.config import get_settings
 from syndicate.model import RawRelease
 from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
 from syndicate.store.tables import utcnow
-from tests.translate.loopback import LoopbackServer
+from tests.translate.loopback import LoopbackServer, use_libre
 
 BODY = "인천광역시는 25일 청년 일자리 계획을 발표했다.\n\n시는 올해 1만 개의 일자리를 만든다."
 
 
 @pytest.fixture
 def configured(database: str, provider: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
-    monkeypatch.setenv("SYNDICATE_LANGUAGES", "en,ja")
-    monkeypatch.setenv("SYNDICATE_TRANSLATORS", "libre")
-    monkeypatch.setenv("SYNDICATE_LIBRETRANSLATE_URL", provider.url)
-    monkeypatch.setenv("SYNDICATE_TRANSLATE_BACKOFF", "0.01")
-    monkeypatch.setenv("SYNDICATE_TRANSLATE_TIMEOUT", "2")
-    get_settings.cache_clear()
+    use_libre(monkeypatch, provider.url, "en,ja", TRANSLATE_BACKOFF="0.01")
     yield provider
 
 
