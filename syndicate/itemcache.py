@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from syndicate.model import Release
+from syndicate.model import Release, Translation
 from syndicate.publish.items import FeedItem
 
 K = TypeVar("K")
@@ -68,10 +68,13 @@ class Built:
 #: (release id, version) → its parsed content, valid for the stored JSON it was parsed from. A scope shows 50
 #: releases; agency and category scopes reach older ones.
 CONTENT: KeptByInputs[tuple[str, int], Release | None] = KeptByInputs(1024)
+#: (release id, language) → its shown translation, parsed, valid for the stored JSON it was parsed from.
+TRANSLATIONS: KeptByInputs[tuple[str, str], Translation] = KeptByInputs(4096)
 #: (release id, version, language, source language of a bilingual item) → the item built.
 ITEMS: KeptByInputs[tuple[str, int, str, str | None], Built] = KeptByInputs(4096)
 
 
 def clear() -> None:
     CONTENT.clear()
+    TRANSLATIONS.clear()
     ITEMS.clear()

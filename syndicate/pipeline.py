@@ -177,6 +177,8 @@ def _run_step(step: str, release_id: str, version: int) -> list[Next]:
     with session() as s:
         row, ver = store.for_step(s, release_id, version, raw=step in _READS_RAW)
         follow = _step_in(s, row, ver, step, work)
+        if isinstance(work, translation.Work):
+            translation.write_memory(s, work)
         # What the step changed on the two rows, written as two plain UPDATEs before the commit.
         store.save_step(s, row, ver)
     return follow
@@ -202,7 +204,16 @@ def _step_in(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, step: str, wor
     if step in _STATUS:
         row.status = _STATUS[step]
     store.event(s, row.id, version, _STATUS.get(step, step))
+    if step == "translate" and isinstance(work, translation.Work) and _summarized_ahead(work):
+        # The summary went out in the translate step's own provider requests and is recorded: the summarize
+        # step has nothing left but its bookkeeping, done here in the same transaction rather than after a
+        # queue hop that readers of every feed would wait for.
+        return _step_in(s, row, ver, "summarize", None)
     return follow
+
+
+def _summarized_ahead(work: translation.Work) -> bool:
+    return isinstance(work.ahead, SummaryAhead) and work.ahead.recorded
 
 
 def _fail(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, step: str, exc: Exception) -> None:
@@ -435,6 +446,7 @@ def _record_translation(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, wor
         translated = ahead.translated(_content(ver), work.outcomes)
         if translated is not None:
             _record_summary(s, row, ver, SummaryWork(ahead.summary, translated))
+            ahead.recorded = True
     return _after("translate", row, ver.version)
 
 
@@ -466,14 +478,16 @@ def _prepare_translate(release_id: str, version: int) -> translation.Work | None
     return work
 
 
-@dataclass(frozen=True)
+@dataclass
 class SummaryAhead:
     """The summary made during the translate step, and the translations of its sentences that are not whole
-    segments of the release (those come with the release's own translations)."""
+    segments of the release (those come with the release's own translations). ``recorded``: the translate
+    step stored it in every language, so the summarize step has nothing left to do."""
 
     summary: Summary
     rest: list[str]
     rest_translated: dict[str, list[str]]
+    recorded: bool = False
 
     def translated(self, release: Release, outcomes: list[translation.Outcome]) -> list[Summary] | None:
         """The summary in every target language, or None when one is missing (a provider failed): then the

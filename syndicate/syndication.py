@@ -308,8 +308,14 @@ class RenderPass:
         missing = [i for i in release_ids if i not in self._translations]
         for release_id in missing:
             self._translations[release_id] = {}
-        for release_id, translation in translation_store.shown_many(self.s, missing):
-            self._translations[release_id][translation.language] = translation
+        for release_id, language, content in translation_store.shown_many(self.s, missing):
+            # Parsed once while the stored JSON stays equal: the same object pass after pass, so the item cache
+            # compares it by identity rather than field by field.
+            key = (release_id, language)
+            translation = itemcache.TRANSLATIONS.get(key, content)
+            if translation is None:
+                translation = itemcache.TRANSLATIONS.put(key, content, Translation.model_validate(content))
+            self._translations[release_id][language] = translation
 
     def languages(self, row: ReleaseRow) -> list[str]:
         self.load([row.id])
@@ -486,6 +492,29 @@ def get_document(scope_key: str, filename: str) -> Document:
             doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
+
+
+def current_documents(known: dict[str, str]) -> tuple[set[str], dict[str, Document]]:
+    """For feeds a reader holds (``scope/file`` → the ETag it has): those it holds current, and the current
+    stored renderings of those that changed. A feed whose scope changed since its last rendering is in neither
+    (get_document renders it when asked)."""
+    keys: dict[tuple[str, str], str] = {}
+    etags: dict[tuple[str, str], str] = {}
+    for path, etag in known.items():
+        scope_key, _, filename = path.rpartition("/")
+        fmt = BY_FILENAME.get(filename)
+        if fmt is not None:
+            keys[(scope_key, fmt.name)] = path
+            etags[(scope_key, fmt.name)] = etag
+    with session() as s:
+        same, rows = feed_store.current_documents(s, etags)
+        docs = {
+            keys[(row.scope, row.format)]: Document(
+                row.body, row.etag, row.last_modified, FORMATS[row.format].media_type
+            )
+            for row in rows
+        }
+    return {keys[key] for key in same}, docs
 
 
 def fresh_etag(scope_key: str, filename: str) -> str | None:

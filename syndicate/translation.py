@@ -72,6 +72,8 @@ class Work:
     outcomes: list[Outcome] = field(default_factory=list)
     #: what the caller made of the extra texts' translations (the pipeline: the summary, in every language)
     ahead: Any = None
+    #: new translation-memory entries, written with the step (``record``)
+    memory_writes: translation_store.MemoryWrites = field(default_factory=dict)
 
 
 def targets_for(release: Release) -> list[str]:
@@ -99,9 +101,12 @@ def translate_languages(
     chain: TranslatorChain | None = None,
     memory: TranslationMemory | None = None,
     extra: list[str] | None = None,
+    memory_writes: translation_store.MemoryWrites | None = None,
 ) -> list[Outcome]:
     """``release`` into each of ``languages`` at once; a language whose providers all fail gets its error.
-    ``extra`` texts go along in the same requests; each outcome has their translations (``Outcome.extra``)."""
+    ``extra`` texts go along in the same requests; each outcome has their translations (``Outcome.extra``).
+    ``memory_writes``: the new memory entries go there, for the caller to write in its own transaction
+    (translation_store.remember_new), rather than in a transaction of their own here."""
     if not languages:
         return []
     try:
@@ -130,7 +135,10 @@ def translate_languages(
         if isinstance(memory, Prefetched):
             # Every language's new memory entries in one write; also when a language failed (what a provider
             # did translate is kept).
-            memory.flush()
+            if memory_writes is not None:
+                memory_writes.update(memory.take())
+            else:
+                memory.flush()
 
 
 #: Threads that run the languages of translate calls, kept for the life of the process. Starting a thread per
@@ -231,7 +239,11 @@ def prepare(
             texts = extra(release, verdict)
         except SyndicateError as exc:
             log.info("no extra texts to translate", extra={"stage": "translate", "error": str(exc)})
-    return Work(outcomes=translate_languages(release, targets, extra=texts))
+    work = Work()
+    # The step writes the new memory entries in its own transaction: one commit fewer between the providers'
+    # answers and the release's publication.
+    work.outcomes = translate_languages(release, targets, extra=texts, memory_writes=work.memory_writes)
+    return work
 
 
 def refusal(verdict: dict[str, Any] | None) -> str | None:
@@ -241,6 +253,13 @@ def refusal(verdict: dict[str, Any] | None) -> str | None:
         return None
     entry = (verdict or {}).get("translate") or {}
     return str(entry.get("reason") or "no licence gate recorded")
+
+
+def write_memory(s: Session, work: Work) -> None:
+    """The memory entries the providers' answers made (``prepare``), in the step's transaction; also when the
+    step turns out superseded: the answers are worth keeping either way."""
+    if work.memory_writes:
+        translation_store.remember_new(s, work.memory_writes)
 
 
 def record(s: Session, row: ReleaseRow, version: int, work: Work) -> None:

@@ -96,6 +96,25 @@ class FeedCache:
     def changed(self) -> None:
         self.generation += 1
 
+    def refresh(self) -> None:
+        """After an announcement (the listener thread): load every cached feed that changed, in two queries, so
+        that requests find their feeds current and feedwire goes on answering them, instead of each request
+        asking the database in the event loop. A feed not yet rendered again is left for its next request."""
+        generation = self.generation
+        now = time.monotonic()
+        try:
+            known = {path: entry.doc.etag for path, entry in tuple(self.entries.items())}
+        except RuntimeError:  # the event loop changed the cache meanwhile: its requests check for themselves
+            return
+        same, changed = syndication.current_documents(known)
+        for path in same:
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.checked, entry.generation = now, generation
+        for path, doc in changed.items():
+            if path in self.entries:
+                self.entries[path] = Entry(doc, _headers(path, doc), doc.etag.encode(), now, generation)
+
     def fresh_entry(self, path: str) -> Entry | None:
         """The entry as it may be served without asking the database (same generation, checked less than
         ``fresh`` seconds ago), else None. get() asks only then; feedwire, which must not block on a query, uses
@@ -162,9 +181,17 @@ def listen(cache: FeedCache, stop: threading.Event) -> None:
                 while not stop.is_set():
                     if pubsub.get_message(timeout=1.0) is not None:
                         cache.changed()
+                        _refresh(cache)
         except (RedisError, OSError) as exc:
             log.warning("feed announcements unavailable; retrying", extra={"error": str(exc)})
             stop.wait(1.0)
+
+
+def _refresh(cache: FeedCache) -> None:
+    try:
+        cache.refresh()
+    except Exception as exc:  # requests check for themselves; the listener must keep listening
+        log.warning("cached feeds not refreshed", extra={"error": str(exc)})
 
 
 class FeedApp:

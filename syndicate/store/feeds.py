@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -129,3 +129,36 @@ def fresh_etag(s: Session, scope: str, fmt: str) -> str | None:
         return None
     etag, rendered, version = row
     return etag if rendered >= (version or 0) else None
+
+
+def current_documents(
+    s: Session, known: dict[tuple[str, str], str]
+) -> tuple[set[tuple[str, str]], Sequence[FeedDocumentRow]]:
+    """Of these (scope, format) renderings, each with the ETag a reader holds: the ones still current with that
+    ETag, and the current renderings with another ETag (bodies loaded only for those). A rendering older than
+    its scope's version is in neither: its scope changed and it waits to be rendered again."""
+    if not known:
+        return set(), []
+    scopes = sorted({scope for scope, _ in known})
+    rows = s.execute(
+        select(FeedDocumentRow.scope, FeedDocumentRow.format, FeedDocumentRow.etag, FeedDocumentRow.rendered_version)
+        .add_columns(FeedScopeRow.version)
+        .outerjoin(FeedScopeRow, FeedScopeRow.scope == FeedDocumentRow.scope)
+        .where(FeedDocumentRow.scope.in_(scopes))
+    ).all()
+    same: set[tuple[str, str]] = set()
+    changed: list[tuple[str, str]] = []
+    for scope, fmt, etag, rendered, version in rows:
+        key = (scope, fmt)
+        if key not in known or rendered < (version or 0):
+            continue
+        if etag == known[key]:
+            same.add(key)
+        else:
+            changed.append(key)
+    if not changed:
+        return same, []
+    docs = s.scalars(
+        select(FeedDocumentRow).where(tuple_(FeedDocumentRow.scope, FeedDocumentRow.format).in_(changed))
+    ).all()
+    return same, docs

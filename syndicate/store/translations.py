@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from syndicate.model import ReviewState, Translation
 from syndicate.store.db import session
 from syndicate.store.tables import TranslationMemoryRow, TranslationRow, utcnow
+
+_MEMORY = cast(Table, TranslationMemoryRow.__table__)
 
 
 def get(s: Session, release_id: str, language: str) -> TranslationRow | None:
@@ -43,18 +47,19 @@ def shown_languages(s: Session, release_id: str) -> list[str]:
     )
 
 
-def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, Translation]]:
-    """(release id, translation) of every shown translation (done, not pending) of these releases, one query."""
+def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(release id, language, stored content) of every shown translation (done, not pending) of these releases,
+    one query; the content unparsed, for a caller that keeps parsed ones (itemcache.TRANSLATIONS)."""
     if not release_ids:
         return []
     rows = s.execute(
-        select(TranslationRow.release_id, TranslationRow.content).where(
+        select(TranslationRow.release_id, TranslationRow.language, TranslationRow.content).where(
             TranslationRow.release_id.in_(list(release_ids)),
             TranslationRow.pending.is_(False),
             TranslationRow.content.is_not(None),
         )
     ).all()
-    return [(release_id, Translation.model_validate(content)) for release_id, content in rows]
+    return [(release_id, language, content) for release_id, language, content in rows]
 
 
 def content(s: Session, release_id: str, language: str) -> Translation | None:
@@ -142,6 +147,43 @@ def memory_key(text: str, source: str, target: str, provider: str) -> str:
     return hashlib.sha256("\0".join((provider, source, target, text)).encode()).hexdigest()
 
 
+#: New memory entries: (source, target, provider) → (text → translation).
+MemoryWrites = dict[tuple[str, str, str], dict[str, str]]
+
+
+def remember_new(s: Session, entries: MemoryWrites) -> None:
+    """Add provider translations to the memory in the caller's transaction, one statement. They were missing a
+    moment ago, so no lookup first; one another worker added meanwhile is left as it is (both are the
+    provider's answers). Sorted by key: two transactions adding overlapping entries on PostgreSQL then take
+    their row locks in the same order, and the second waits instead of deadlocking."""
+    now = utcnow()
+    keyed = sorted(
+        (memory_key(text, source, target, provider), source, target, provider, text, out)
+        for (source, target, provider), translated in entries.items()
+        for text, out in translated.items()
+    )
+    values = [
+        {
+            "key": key,
+            "source_lang": source,
+            "target_lang": target,
+            "provider": provider,
+            "source_text": text,
+            "target_text": out,
+            "created_at": now,
+        }
+        for key, source, target, provider, text, out in keyed
+    ]
+    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(values), _ROWS_PER_INSERT):
+        chunk = values[start : start + _ROWS_PER_INSERT]
+        s.execute(insert(_MEMORY).values(chunk).on_conflict_do_nothing(index_elements=["key"]))
+
+
+#: Rows per INSERT: 7 parameters each, well under SQLite's limit on one statement's parameters.
+_ROWS_PER_INSERT = 500
+
+
 def remember(s: Session, text: str, source: str, target: str, provider: str, translated: str) -> None:
     """Add or replace one memory entry in the caller's transaction (a reviewer's text replaces the old)."""
     key = memory_key(text, source, target, provider)
@@ -203,33 +245,11 @@ class StoredMemory:
         """One transaction for all the segments a call translated."""
         self.write_many({(source, target, provider): translated})
 
-    def write_many(self, entries: dict[tuple[str, str, str], dict[str, str]]) -> None:
-        """One transaction (one multi-row INSERT) for translations of several languages and providers:
-        ((source, target, provider) → (text → translation)). They were missing from the memory a moment ago,
-        so no lookup first; if another worker remembered one of them meanwhile, the batch fails as a whole and
-        the entries go one by one (each ``put`` ignores the duplicate)."""
-        if not any(entries.values()):
-            return
-        now = utcnow()
-        try:
+    def write_many(self, entries: MemoryWrites) -> None:
+        """One transaction (one multi-row INSERT) for translations of several languages and providers."""
+        if any(entries.values()):
             with session() as s:
-                s.add_all(
-                    TranslationMemoryRow(
-                        key=memory_key(text, source, target, provider),
-                        source_lang=source,
-                        target_lang=target,
-                        provider=provider,
-                        source_text=text,
-                        target_text=out,
-                        created_at=now,
-                    )
-                    for (source, target, provider), translated in entries.items()
-                    for text, out in translated.items()
-                )
-        except IntegrityError:
-            for (source, target, provider), translated in entries.items():
-                for text, out in translated.items():
-                    self.put(text, source, target, provider, out)
+                remember_new(s, entries)
 
 
 def remove_language(s: Session, release_id: str, language: str) -> None:

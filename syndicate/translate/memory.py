@@ -101,10 +101,16 @@ class Prefetched:
             for text, out in translated.items():
                 self._known[(text, source, target, provider)] = out
 
-    def flush(self) -> None:
-        """Write what was put since the last flush: one transaction where the memory can (``write_many``)."""
+    def take(self) -> dict[tuple[str, str, str], dict[str, str]]:
+        """What was put since the last flush or take, for the caller to write ((source, target, provider) →
+        (text → translation)); forgotten here."""
         with self._lock:
             pending, self._pending = self._pending, {}
+        return pending
+
+    def flush(self) -> None:
+        """Write what was put since the last flush: one transaction where the memory can (``write_many``)."""
+        pending = self.take()
         if not pending:
             return
         write_many = getattr(self._inner, "write_many", None)

@@ -81,7 +81,37 @@ def test_a_rendering_announced_on_redis_shows_at_once(database: str, broker: str
         generation = cache.generation
         render()  # the render task, run here: renders, commits, announces
         wait_for(lambda: cache.generation > generation, 10, what="announcement received")
+        # The listener loaded the new rendering itself: the next request finds it current, without a query.
+        wait_for(lambda: _current_body(cache, "ko/rss.xml", b"announced release"), 10, what="refreshed entry")
         assert b"announced release" in cache.get("ko/rss.xml").doc.body
     finally:
         stop.set()
         listener.join(5)
+
+
+def _current_body(cache: feedserve.FeedCache, path: str, text: bytes) -> bool:
+    entry = cache.fresh_entry(path)
+    return entry is not None and text in entry.doc.body
+
+
+def test_a_refresh_loads_changed_feeds_and_leaves_unrendered_ones_to_their_request(database: str) -> None:
+    from syndicate import syndication
+
+    cache = feedserve.FeedCache(fresh=3600)
+    for path in ("ko/rss.xml", "ko/atom.xml", "ko/categories/culture/rss.xml"):
+        cache.get(path)
+    _publish("렌더링된 보도자료")  # touches ko (and no culture category)
+    syndication.render_stale()
+    unchanged = cache.entries["ko/categories/culture/rss.xml"]
+    cache.changed()
+    cache.refresh()
+    # Changed and rendered: loaded; unchanged: still current, the very same entry.
+    assert _current_body(cache, "ko/rss.xml", "렌더링된 보도자료".encode())
+    assert _current_body(cache, "ko/atom.xml", "렌더링된 보도자료".encode())
+    assert cache.fresh_entry("ko/categories/culture/rss.xml") is unchanged
+    # Changed but not rendered yet: left for its next request, which renders it (get_document).
+    _publish("아직 렌더링 전")
+    cache.changed()
+    cache.refresh()
+    assert cache.fresh_entry("ko/rss.xml") is None
+    assert "아직 렌더링 전" in cache.get("ko/rss.xml").doc.body.decode()

@@ -231,6 +231,25 @@ def test_the_summary_goes_to_the_providers_in_the_same_round_as_the_release(conf
     assert again == {"en": summaries["en"].sentences, "ja": summaries["ja"].sentences}
 
 
+def test_a_translate_step_that_made_every_summary_goes_on_to_publish(configured: LoopbackServer) -> None:
+    """With the summary made in the translate step's requests, the summarize step has only its bookkeeping
+    left: done in the translate step's transaction, so readers wait for one queue hop fewer."""
+    release_id = submit()
+    for step in pipeline.STEPS[: pipeline.STEPS.index("translate")]:
+        pipeline.run_step(step, release_id, 1)
+    assert pipeline.run_step("translate", release_id, 1) == [pipeline.Next("publish", release_id, 1)]
+    with session() as s:
+        row = store.get(s, release_id)
+        assert row.status == "summarized"
+        assert store.version(s, release_id, 1).stage == "summarize"
+        assert {r.language for r in summary_store.for_release(s, release_id)} == {"ko", "en", "ja"}
+    assert stages(release_id)[-2:] == ["translated", "summarized"]
+    # A summarize task still queued (sent before an upgrade, or redelivered) changes nothing and goes on.
+    before = configured.state.total
+    assert pipeline.run_step("summarize", release_id, 1) == [pipeline.Next("publish", release_id, 1)]
+    assert configured.state.total == before and stages(release_id)[-1] == "summarized"
+
+
 def test_a_language_that_failed_leaves_the_summary_to_its_own_step(configured: LoopbackServer) -> None:
     """When a provider fails for one language during translation, the translate step records no summary, and the
     summarize step makes it the usual way (its translation into the failed language is left out)."""
@@ -238,8 +257,9 @@ def test_a_language_that_failed_leaves_the_summary_to_its_own_step(configured: L
 
     configured.state.broken_targets = {"ja"}
     release_id = submit()
-    for step in pipeline.STEPS[: pipeline.STEPS.index("translate") + 1]:
+    for step in pipeline.STEPS[: pipeline.STEPS.index("translate")]:
         pipeline.run_step(step, release_id, 1)
+    assert pipeline.run_step("translate", release_id, 1) == [pipeline.Next("summarize", release_id, 1)]
     with session() as s:
         assert summary_store.for_release(s, release_id) == []
     pipeline.run_step("summarize", release_id, 1)
@@ -258,7 +278,8 @@ def test_a_licence_without_derivatives_has_no_summary_in_any_language(configured
 
 
 def test_extra_texts_share_the_releases_requests(configured: LoopbackServer) -> None:
-    """The hook for the summary: texts handed to prepare go in each language's one request, into the memory."""
+    """The hook for the summary: texts handed to prepare go in each language's one request, and into the memory
+    with the step's transaction (write_memory), not one of their own."""
     release_id = submit()
     for step in pipeline.STEPS[: pipeline.STEPS.index("translate")]:
         pipeline.run_step(step, release_id, 1)
@@ -269,5 +290,11 @@ def test_extra_texts_share_the_releases_requests(configured: LoopbackServer) -> 
         "en": ["en:문장입니다. en:요약"],
         "ja": ["ja:문장입니다. ja:요약"],
     }
-    remembered = translation_store.StoredMemory().get_many(["요약 문장입니다."], "ko", "ja", "libre")
-    assert remembered == {"요약 문장입니다.": "ja:문장입니다. ja:요약"}
+    memory = translation_store.StoredMemory()
+    assert memory.get_many(["요약 문장입니다."], "ko", "ja", "libre") == {}
+    with session() as s:
+        translation.write_memory(s, work)
+    assert memory.get_many(["요약 문장입니다."], "ko", "ja", "libre") == {"요약 문장입니다.": "ja:문장입니다. ja:요약"}
+    with session() as s:
+        translation.write_memory(s, work)  # written again (a retried step): the entries are kept as they are
+    assert memory.get_many(["요약 문장입니다."], "ko", "ja", "libre") == {"요약 문장입니다.": "ja:문장입니다. ja:요약"}

@@ -31,31 +31,47 @@ RETRY_KW: dict[str, Any] = {
 RENDER_PENDING = "syndicate:render-pending"
 
 
-def enqueue(steps: list[pipeline.Next]) -> None:
+def enqueue(steps: list[pipeline.Next], *, render_here: bool = False) -> None:
+    """Send the steps to the workers. ``render_here`` (a pipeline worker's step, whose commit made the change):
+    the render they ask for runs in this process, after the others are sent, instead of as a task of its own."""
+    render_asked = False
     for nxt in steps:
         if nxt.step == "render":
-            _render_soon()
+            render_asked = True
         elif nxt.step == "deliver":
             app.send_task("syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
         else:
             app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
+    if render_asked:
+        _render_soon(render_here)
 
 
-def _render_soon() -> None:
+def _render_soon(here: bool = False) -> None:
     client = broker_redis()
     try:
         # The key expires by itself, so a render task lost with its worker cannot block rendering for good.
         if client is not None and not client.set(RENDER_PENDING, "1", nx=True, ex=30):
-            return
+            return  # a render is queued and has not started: it will see this change
     except RedisError:
         log.warning("render coalescing unavailable; rendering anyway")
+        client = None
+    if here and client is not None:
+        # Readers wait for the render after every publication; a task of its own would add a queue hop (send,
+        # broker, another process picking it up) to that wait. Coalescing is unchanged: the flag is taken as
+        # when queuing, and cleared as the render starts. Only with the flag (on Redis): without coordination
+        # every step would render.
+        try:
+            _render_and_announce(None, client)
+            return
+        except Exception:  # the change is committed; the render task retries it
+            log.warning("render after publishing failed; queued as a task", exc_info=True)
     render.delay()
 
 
 def _step_task(step: str) -> Task:
     @app.task(name=f"syndicate.pipeline.{step}", bind=True, **RETRY_KW)
     def run(self: Task, release_id: str, version: int) -> None:
-        enqueue(pipeline.run_step(step, release_id, version))
+        enqueue(pipeline.run_step(step, release_id, version), render_here=True)
 
     return run
 
@@ -65,7 +81,10 @@ STEP_TASKS = {step: _step_task(step) for step in pipeline.STEPS}
 
 @app.task(name="syndicate.pipeline.render", **RETRY_KW)
 def render(scopes: list[str] | None = None) -> int:
-    client = broker_redis()
+    return _render_and_announce(scopes, broker_redis())
+
+
+def _render_and_announce(scopes: list[str] | None, client: Any) -> int:
     if client is not None:
         # Cleared before rendering: a change committed from here on queues one more render.
         client.delete(RENDER_PENDING)
