@@ -174,14 +174,10 @@ def remember_new(s: Session, entries: MemoryWrites) -> None:
         }
         for key, source, target, provider, text, out in keyed
     ]
-    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for start in range(0, len(values), _ROWS_PER_INSERT):
-        chunk = values[start : start + _ROWS_PER_INSERT]
-        s.execute(insert(_MEMORY).values(chunk).on_conflict_do_nothing(index_elements=["key"]))
-
-
-#: Rows per INSERT: 7 parameters each, well under SQLite's limit on one statement's parameters.
-_ROWS_PER_INSERT = 500
+    if values:
+        # The rows as parameters of one cached statement (a multi-row VALUES clause would be compiled anew).
+        insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        s.execute(insert(_MEMORY).on_conflict_do_nothing(index_elements=["key"]), values)
 
 
 def remember(s: Session, text: str, source: str, target: str, provider: str, translated: str) -> None:
