@@ -8,11 +8,11 @@ goes up in the transaction that changed a release); requests are served the stor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, object_session
 
@@ -31,10 +31,51 @@ from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
-from syndicate.store.tables import FeedScopeRow, ReleaseRow, ReleaseVersionRow, SummaryRow
+from syndicate.store.tables import FeedScopeRow, ReleaseRow
 from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class ReleaseFields(Protocol):
+    """What a feed item reads of a release: an ORM ReleaseRow, or a render pass's store.releases.Shown."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def agency_id(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+class VersionFields(Protocol):
+    """What a feed item reads of the version shown (a ReleaseVersionRow, or a Shown: content loaded apart)."""
+
+    @property
+    def release_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def content(self) -> dict[str, Any] | None: ...
+
+
+class SummaryFields(Protocol):
+    """What a feed item reads of a summary (a SummaryRow, or a render pass's ShownSummary)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def sentences(self) -> list[str]: ...
+
+
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _SLUG = re.compile(r"^[\w\-]{1,100}$")
 
@@ -124,10 +165,10 @@ def release_url(release_id: str, language: str | None = None) -> str:
 
 
 def item_for(
-    row: ReleaseRow,
-    ver: ReleaseVersionRow,
+    row: ReleaseFields,
+    ver: VersionFields,
     language: str,
-    summary: SummaryRow | None = None,
+    summary: SummaryFields | None = None,
     known: RenderPass | None = None,
 ) -> FeedItem | None:
     if known is not None:
@@ -158,7 +199,7 @@ def item_for(
     )
 
 
-def description(subtitle: str | None, ver: ReleaseVersionRow, summary: SummaryRow | None) -> str | None:
+def description(subtitle: str | None, ver: VersionFields, summary: SummaryFields | None) -> str | None:
     """The item's description: the stored summary (in the item's language) of the version shown, else the
     subtitle."""
     if summary is not None and summary.version == ver.version and summary.sentences:
@@ -166,12 +207,12 @@ def description(subtitle: str | None, ver: ReleaseVersionRow, summary: SummaryRo
     return subtitle
 
 
-def _shown_translation(row: ReleaseRow, language: str) -> Translation | None:
-    s = object_session(row)
+def _shown_translation(row: ReleaseFields, language: str) -> Translation | None:
+    s = object_session(row) if isinstance(row, ReleaseRow) else None
     return translation_store.content(s, row.id, language) if s is not None else None
 
 
-def _translated_item(row: ReleaseRow, release: Release, translation: Translation, summary: str | None) -> FeedItem:
+def _translated_item(row: ReleaseFields, release: Release, translation: Translation, summary: str | None) -> FeedItem:
     """The item in another language: the translation's text, labelled unless a person reviewed it; its
     description the summary in that language where there is one, else the translated subtitle."""
     language = translation.language
@@ -247,23 +288,19 @@ class RenderPass:
         self._built: dict[int, itemcache.Built] = {}
         #: A scope's releases depend on its agency and category, not its language: the same rows for the dozen
         #: language and bilingual scopes of one agency, so one query each.
-        self._published: dict[tuple[str | None, str | None], Sequence[tuple[ReleaseRow, ReleaseVersionRow]]] = {}
-        self._summaries: dict[str, dict[str, SummaryRow]] = {}
+        self._published: dict[tuple[str | None, str | None], list[store.Shown]] = {}
+        self._summaries: dict[str, dict[str, SummaryFields]] = {}
         self._asked: dict[str, set[str]] = {}
 
-    def published(self, scope: Scope) -> Sequence[tuple[ReleaseRow, ReleaseVersionRow]]:
+    def published(self, scope: Scope) -> list[store.Shown]:
         key = (scope.agency_id, scope.category)
         if key not in self._published:
-            self._published[key] = store.published(
-                self.s,
-                agency_id=scope.agency_id,
-                category=scope.category,
-                limit=get_settings().feed_items,
-                content=False,
+            self._published[key] = store.shown(
+                self.s, agency_id=scope.agency_id, category=scope.category, limit=get_settings().feed_items
             )
         return self._published[key]
 
-    def summaries(self, release_ids: list[str], language: str) -> dict[str, SummaryRow]:
+    def summaries(self, release_ids: list[str], language: str) -> dict[str, SummaryFields]:
         """The summaries in ``language`` of these releases (each release and language asked once per pass)."""
         found = self._summaries.setdefault(language, {})
         asked = self._asked.setdefault(language, set())
@@ -286,7 +323,7 @@ class RenderPass:
             self._keys[id(item)] = key
         return FRAGMENTS.get(kind, key, item, serialize)
 
-    def release(self, ver: ReleaseVersionRow) -> Release | None:
+    def release(self, ver: VersionFields) -> Release | None:
         key = (ver.release_id, ver.version)
         if key not in self._releases:
             self.load_content([key])
@@ -317,7 +354,7 @@ class RenderPass:
                 translation = itemcache.TRANSLATIONS.put(key, content, Translation.model_validate(content))
             self._translations[release_id][language] = translation
 
-    def languages(self, row: ReleaseRow) -> list[str]:
+    def languages(self, row: ReleaseFields) -> list[str]:
         self.load([row.id])
         return list(dict.fromkeys([row.language, *sorted(self._translations[row.id])]))
 
@@ -327,12 +364,12 @@ class RenderPass:
 
     def item(
         self,
-        row: ReleaseRow,
-        ver: ReleaseVersionRow,
+        row: ReleaseFields,
+        ver: VersionFields,
         language: str,
         source: str | None,
-        summary: SummaryRow | None,
-        original_summary: SummaryRow | None,
+        summary: SummaryFields | None,
+        original_summary: SummaryFields | None,
     ) -> FeedItem | None:
         # Within one pass a release's summaries in a language are the same rows whatever the scope.
         key = (row.id, ver.version, language, source)
@@ -352,12 +389,12 @@ class RenderPass:
 
     def _inputs(
         self,
-        row: ReleaseRow,
-        ver: ReleaseVersionRow,
+        row: ReleaseFields,
+        ver: VersionFields,
         language: str,
         source: str | None,
-        summary: SummaryRow | None,
-        original_summary: SummaryRow | None,
+        summary: SummaryFields | None,
+        original_summary: SummaryFields | None,
     ) -> tuple[Any, ...]:
         """Everything item_for and _bilingual_item read to build this item, by value (see itemcache.py)."""
         languages = (language,) if source is None else (language, source)
@@ -375,35 +412,36 @@ class RenderPass:
         )
 
 
-def _summary_inputs(summary: SummaryRow | None) -> tuple[int, list[str]] | None:
+def _summary_inputs(summary: SummaryFields | None) -> tuple[int, list[str]] | None:
     return (summary.version, list(summary.sentences)) if summary is not None else None
 
 
 def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list[FeedItem]:
     known = known or RenderPass(s)
     rows = known.published(scope)
-    ids = [row.id for row, _ in rows]
+    ids = [row.id for row in rows]
     known.load(ids)
-    known.load_content((ver.release_id, ver.version) for _, ver in rows)
+    known.load_content((row.id, row.version) for row in rows)
     summaries = known.summaries(ids, scope.language)
     originals = known.summaries(ids, scope.source_language) if scope.source_language else {}
     items = []
-    for row, ver in rows:
+    for row in rows:
         if scope.language not in known.languages(row):
             continue
-        item = known.item(row, ver, scope.language, scope.source_language, summaries.get(row.id), originals.get(row.id))
+        # A Shown row is both the release and the version shown.
+        item = known.item(row, row, scope.language, scope.source_language, summaries.get(row.id), originals.get(row.id))
         if item is not None:
             items.append(item)
     return items
 
 
 def _bilingual_item(
-    row: ReleaseRow,
-    ver: ReleaseVersionRow,
+    row: ReleaseFields,
+    ver: VersionFields,
     language: str,
     source: str,
-    summary: SummaryRow | None = None,
-    original_summary: SummaryRow | None = None,
+    summary: SummaryFields | None = None,
+    original_summary: SummaryFields | None = None,
     known: RenderPass | None = None,
 ) -> FeedItem | None:
     """A translation with its original beside it (only releases written in ``source``, translated)."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.model import Summary
 from syndicate.store.tables import SummaryRow, utcnow
+
+_SUMMARIES = cast(Table, SummaryRow.__table__)
 
 
 def save(s: Session, release_id: str, version: int, summary: Summary) -> SummaryRow:
@@ -64,17 +68,29 @@ def for_releases(s: Session, release_ids: Iterable[str], language: str) -> dict[
     return {row.release_id: row for row in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class ShownSummary:
+    """What a feed item reads of a stored summary."""
+
+    version: int
+    sentences: list[str]
+
+
 def for_releases_in(
     s: Session, release_ids: Iterable[str], languages: Iterable[str]
-) -> dict[str, dict[str, SummaryRow]]:
-    """language → release id → summary, of many releases in several languages (one query for a render pass)."""
+) -> dict[str, dict[str, ShownSummary]]:
+    """language → release id → summary, of many releases in several languages (one query for a render pass;
+    Core rows, not ORM objects: a pass reads hundreds)."""
     ids, langs = list(release_ids), list(languages)
     if not ids or not langs:
         return {}
-    rows = s.scalars(select(SummaryRow).where(SummaryRow.release_id.in_(ids), SummaryRow.language.in_(langs))).all()
-    out: dict[str, dict[str, SummaryRow]] = {}
-    for row in rows:
-        out.setdefault(row.language, {})[row.release_id] = row
+    c = _SUMMARIES.c
+    rows = s.connection().execute(
+        select(c.release_id, c.language, c.version, c.sentences).where(c.release_id.in_(ids), c.language.in_(langs))
+    )
+    out: dict[str, dict[str, ShownSummary]] = {}
+    for release_id, language, version, sentences in rows:
+        out.setdefault(language, {})[release_id] = ShownSummary(version, sentences)
     return out
 
 
