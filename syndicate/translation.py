@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from syndicate import syndication
 from syndicate.config import Settings, get_settings
 from syndicate.credit import allowed, gate
-from syndicate.errors import InputError, LicenceForbids, SyndicateError
+from syndicate.errors import InputError, LicenceForbids, NotFound, SyndicateError
 from syndicate.model import Release, ReviewState, Summary, Translation
 from syndicate.registry import get_registry
 from syndicate.store import feeds as feed_store
@@ -223,12 +223,14 @@ def prepare(
     requests of the release's segments (one request per language rather than two; ``Outcome.extra`` has them
     translated); a failure to make them is logged and the release is translated without them."""
     with session() as s:
-        row = store.get(s, release_id)
-        ver = store.version(s, release_id, version)
-        if version != row.version or row.retracted_at is not None or ver.content is None or not due(ver.stage):
-            return None
-        release = Release.model_validate(ver.content)
-        verdict = row.gate
+        # One Core query, no ORM objects: this runs before the provider requests go out, while readers wait.
+        view = store.step_view(s, release_id, version)
+    if view is None:
+        raise NotFound(f"no version {version} of release {release_id}")
+    if version != view.version or view.retracted_at is not None or view.content is None or not due(view.stage):
+        return None
+    release = Release.model_validate(view.content)
+    verdict = view.gate
     refused = refusal(verdict)
     if refused is not None:
         return Work(forbidden=refused)
