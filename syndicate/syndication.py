@@ -7,6 +7,7 @@ goes up in the transaction that changed a release); requests are served the stor
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, object_session
 
-from syndicate import itemcache
+from syndicate import __version__, itemcache
 from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState, Translation
@@ -313,6 +314,11 @@ class RenderPass:
                 self._asked.setdefault(lang, set()).update(missing)
         return {i: found[i] for i in release_ids if i in found}
 
+    def keys_of(self, items: list[FeedItem]) -> list[bytes] | None:
+        """The hashes of these items, as their fragments were asked for (None if one was not)."""
+        keys = [self._keys.get(id(item)) for item in items]
+        return None if None in keys else keys  # type: ignore[return-value]
+
     def fragment(self, kind: str, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
         key = self._keys.get(id(item))
         if key is None:
@@ -459,14 +465,34 @@ def _bilingual_item(
 
 
 def _render(
-    scope: Scope,
-    fmt: Format,
-    changed_at: datetime,
-    items: list[FeedItem],
-    fragment: Fragment = direct,
-    registry: Registry | None = None,
-) -> bytes:
-    return fmt.render(meta_for(scope, changed_at, fmt.filename, registry), items, fragment)
+    scope: Scope, fmt: Format, changed_at: datetime, items: list[FeedItem], known: RenderPass | None = None
+) -> tuple[bytes, str]:
+    """The document and its ETag (``known``: the pass's fragments and item hashes; without, nothing kept)."""
+    if known is None:
+        meta = meta_for(scope, changed_at, fmt.filename)
+        body = fmt.render(meta, items, direct)
+        return body, _etag(fmt, meta, None, body)
+    meta = meta_for(scope, changed_at, fmt.filename, known.registry)
+    body = fmt.render(meta, items, known.fragment)
+    return body, _etag(fmt, meta, known.keys_of(items), body)
+
+
+#: In every ETag made from a document's inputs: a release that renders the same inputs otherwise changes them.
+_RENDERING = f"syndicate {__version__}".encode()
+
+
+def _etag(fmt: Format, meta: FeedMeta, item_keys: list[bytes] | None, body: bytes) -> str:
+    """A strong ETag. Made from the document's inputs when every item's hash is known: the format, the feed's
+    metadata and the items' hashes decide every byte (rendering is deterministic, and the fragments are kept by
+    those very hashes), and hashing them costs far less than hashing the document again (a pass hashed about
+    60 KB for each of its 42 documents). Else from the bytes."""
+    if item_keys is None:
+        digest = hashlib.sha256(body).hexdigest()
+    else:
+        digest = hashlib.sha256(
+            b"\0".join([_RENDERING, fmt.name.encode(), meta.model_dump_json().encode(), *item_keys])
+        ).hexdigest()
+    return '"' + digest[:32] + '"'
 
 
 #: Redis channel on which the render task announces new renderings, so API processes serve them at once.
@@ -474,7 +500,7 @@ FEEDS_CHANGED = "syndicate:feeds-changed"
 
 
 def render_stale(scope_keys: Iterable[str] | None = None) -> int:
-    documents: list[tuple[str, str, int, bytes, datetime]] = []
+    documents: list[tuple[str, str, int, bytes, str, datetime]] = []
     with session() as s:
         registry = get_registry()
         rendered = feed_store.rendered_versions(s)
@@ -490,8 +516,8 @@ def render_stale(scope_keys: Iterable[str] | None = None) -> int:
         for scope, row, stale in todo:
             items = items_for(s, scope, known)  # once for all three formats
             for fmt in stale:
-                body = _render(scope, fmt, row.changed_at, items, known.fragment, known.registry)
-                documents.append((scope.key, fmt.name, row.version, body, row.changed_at))
+                body, etag = _render(scope, fmt, row.changed_at, items, known)
+                documents.append((scope.key, fmt.name, row.version, body, etag, row.changed_at))
         feed_store.save_documents(s, documents)  # one statement for the whole pass
     return len(documents)
 
@@ -525,8 +551,8 @@ def get_document(scope_key: str, filename: str) -> Document:
         doc = feed_store.document(s, scope.key, fmt.name)
         if doc is None or doc.rendered_version < current[0]:
             known = RenderPass(s, _shown_languages([scope]))
-            body = _render(scope, fmt, current[1], items_for(s, scope, known), known.fragment, known.registry)
-            feed_store.save_document(s, scope.key, fmt.name, current[0], body, current[1])
+            body, etag = _render(scope, fmt, current[1], items_for(s, scope, known), known)
+            feed_store.save_document(s, scope.key, fmt.name, current[0], body, etag, current[1])
             doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None
         return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)

@@ -49,6 +49,10 @@ class FragmentCache:
             self.size -= len(dropped)
         return fragment
 
+    def clear(self) -> None:
+        self._fragments.clear()
+        self.size = 0
+
 
 def strip_declarations(fragment: bytes, tag: bytes, declarations: bytes) -> bytes:
     """An element serialized on its own repeats its ancestors' namespace declarations; inside the document they

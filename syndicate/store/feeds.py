@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
@@ -57,13 +56,13 @@ def document(s: Session, scope: str, fmt: str, *, reload: bool = False) -> FeedD
     return s.get(FeedDocumentRow, (scope, fmt), populate_existing=reload)
 
 
-def save_document(s: Session, scope: str, fmt: str, version: int, body: bytes, changed_at: datetime) -> None:
+def save_document(s: Session, scope: str, fmt: str, version: int, body: bytes, etag: str, changed_at: datetime) -> None:
     """Store a rendering unless a newer one is already stored (see save_documents)."""
-    save_documents(s, [(scope, fmt, version, body, changed_at)])
+    save_documents(s, [(scope, fmt, version, body, etag, changed_at)])
 
 
-def save_documents(s: Session, docs: Sequence[tuple[str, str, int, bytes, datetime]]) -> None:
-    """Store renderings (scope, format, version, body, changed at), each unless a newer one is already stored:
+def save_documents(s: Session, docs: Sequence[tuple[str, str, int, bytes, str, datetime]]) -> None:
+    """Store renderings (scope, format, version, body, ETag, changed at), each unless a newer one is already stored:
     two renderers may race (the render task and a reader's request), and the newest wins.
 
     One INSERT … ON CONFLICT DO UPDATE … WHERE for all of them: the conflicting row is locked and replaced only
@@ -79,11 +78,11 @@ def save_documents(s: Session, docs: Sequence[tuple[str, str, int, bytes, dateti
             "format": fmt,
             "rendered_version": version,
             "body": body,
-            "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            "etag": etag,
             "last_modified": changed_at,
             "rendered_at": now,
         }
-        for scope, fmt, version, body, changed_at in docs
+        for scope, fmt, version, body, etag, changed_at in docs
     ]
     insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(_DOCUMENTS)

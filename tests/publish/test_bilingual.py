@@ -90,7 +90,7 @@ def test_a_render_pass_shows_each_language_its_own_summary(translating: Loopback
             alone = syndication.items_for(s, scope, syndication.RenderPass(s))  # its own pass, one language
             changed = feed_store.scope_version(s, scope_key)
             assert changed is not None
-            assert body == syndication._render(scope, syndication.FORMATS[fmt], changed[1], alone), scope_key
+            assert body == syndication._render(scope, syndication.FORMATS[fmt], changed[1], alone)[0], scope_key
     (item,) = json.loads(stored[("ko+en", "json")])["items"]
     # A bilingual item's summary gives both, the translation first.
     assert item["summary"] == " ".join(made["en"]) + "\n\n" + " ".join(made["ko"])

@@ -13,7 +13,6 @@ from syndicate import itemcache, pipeline, syndication, translation
 from syndicate.config import get_settings
 from syndicate.itemcache import KeptByInputs
 from syndicate.model import Summary
-from syndicate.publish.fragments import direct
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases
 from syndicate.store import summaries as summary_store
@@ -47,7 +46,7 @@ def _from_scratch(scope_key: str, fmt: str) -> bytes:
         changed = feed_store.scope_version(s, scope_key)
         assert changed is not None
         items = syndication.items_for(s, scope, syndication.RenderPass(s))
-        return syndication._render(scope, syndication.FORMATS[fmt], changed[1], items, direct)
+        return syndication._render(scope, syndication.FORMATS[fmt], changed[1], items)[0]
 
 
 def _versions() -> dict[tuple[str, str], int]:
