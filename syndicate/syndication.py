@@ -341,7 +341,7 @@ class RenderPass:
         for key, content in store.versions_content(self.s, missing).items():
             release = itemcache.CONTENT.get(key, content) if content is not None else None
             if release is None and content is not None:
-                release = itemcache.CONTENT.put(key, content, Release.model_validate(content))
+                release = itemcache.CONTENT.put(key, content, Release.model_validate_json(content))
             self._releases[key] = release
         for key in missing:
             self._releases.setdefault(key, None)
@@ -357,7 +357,7 @@ class RenderPass:
             key = (release_id, language)
             translation = itemcache.TRANSLATIONS.get(key, content)
             if translation is None:
-                translation = itemcache.TRANSLATIONS.put(key, content, Translation.model_validate(content))
+                translation = itemcache.TRANSLATIONS.put(key, content, Translation.model_validate_json(content))
             self._translations[release_id][language] = translation
 
     def languages(self, row: ReleaseFields) -> list[str]:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, Text, bindparam, func, insert, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, class_mapper, defer
 from sqlalchemy.orm.attributes import instance_state
 
@@ -312,14 +313,16 @@ def shown(s: Session, *, agency_id: str | None = None, category: str | None = No
     return [Shown(*row) for row in s.connection().execute(stmt)]
 
 
-def versions_content(s: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any] | None]:
-    """The content of many (release id, version) pairs in one query."""
+def versions_content(s: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str | None]:
+    """The content of many (release id, version) pairs in one query, as its JSON text: a render pass parses only
+    what changed since its last pass (itemcache.CONTENT compares the text)."""
     if not keys:
         return {}
     ids = sorted({release_id for release_id, _ in keys})
     wanted = set(keys)
+    text = sql_cast(ReleaseVersionRow.content, Text)
     rows = s.execute(
-        select(ReleaseVersionRow.release_id, ReleaseVersionRow.version, ReleaseVersionRow.content).where(
+        select(ReleaseVersionRow.release_id, ReleaseVersionRow.version, text).where(
             ReleaseVersionRow.release_id.in_(ids)
         )
     ).all()

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, Text, delete, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -47,13 +48,13 @@ def shown_languages(s: Session, release_id: str) -> list[str]:
     )
 
 
-def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(release id, language, stored content) of every shown translation (done, not pending) of these releases,
-    one query; the content unparsed, for a caller that keeps parsed ones (itemcache.TRANSLATIONS)."""
+def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(release id, language, stored content as JSON text) of every shown translation (done, not pending) of
+    these releases, one query; unparsed, for a caller that keeps parsed ones (itemcache.TRANSLATIONS)."""
     if not release_ids:
         return []
     rows = s.execute(
-        select(TranslationRow.release_id, TranslationRow.language, TranslationRow.content).where(
+        select(TranslationRow.release_id, TranslationRow.language, sql_cast(TranslationRow.content, Text)).where(
             TranslationRow.release_id.in_(list(release_ids)),
             TranslationRow.pending.is_(False),
             TranslationRow.content.is_not(None),
