@@ -259,6 +259,19 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def guarded_pool(settings: Settings, limits: httpx.Limits | None = None) -> httpcore.ConnectionPool:
+    """An httpcore connection pool whose every connection passes the guard (polls drive it directly, without
+    httpx's client on top: ingest/client.py)."""
+    limits = limits or httpx.Limits()
+    return httpcore.ConnectionPool(
+        ssl_context=_tls(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(Policy.from_settings(settings)),
+    )
+
+
 def _transport(
     settings: Settings, limits: httpx.Limits | None, socket_options: list[tuple[int, int, int]] | None = None
 ) -> httpx.HTTPTransport:
