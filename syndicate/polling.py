@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from syndicate.errors import FetchTimeout, InputError, ParseError, Retriable, Sy
 from syndicate.ingest import parse_document
 from syndicate.ingest import schedule as timing
 from syndicate.ingest.board import board_links
+from syndicate.ingest.client import Fetcher
 from syndicate.ingest.encoding import decode
 from syndicate.ingest.fetch import FetchResult, fetch, make_client
 from syndicate.ingest.page import extract_page
@@ -72,7 +72,7 @@ def claim_due(now: datetime | None = None) -> list[str]:
         return list(source_store.claim_due(s, ids, now, LEASE))
 
 
-def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | None = None) -> PollResult:
+def poll(source_id: str, *, now: datetime | None = None, client: Fetcher | None = None) -> PollResult:
     settings = get_settings()
     now = now or utcnow()
     # Two short transactions, none held across the fetch: read the source and its validators; then store the
@@ -107,7 +107,7 @@ def poll(source_id: str, *, now: datetime | None = None, client: httpx.Client | 
             http.close()
 
 
-def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
+def _read(source: Source, result: FetchResult, http: Fetcher) -> _Seen:
     if source.kind != SourceKind.board:
         doc = parse_document(result.body, url=result.url, content_type=result.content_type, source=source)
         if doc.kind == "page" and source.kind != SourceKind.page:
@@ -126,7 +126,7 @@ def _read(source: Source, result: FetchResult, http: httpx.Client) -> _Seen:
     return _Seen(raws)
 
 
-def _board_pages(source: Source, urls: list[str], settings: Settings, http: httpx.Client) -> list[RawRelease]:
+def _board_pages(source: Source, urls: list[str], settings: Settings, http: Fetcher) -> list[RawRelease]:
     raws: list[RawRelease] = []
     # `end` first: the guard's deadline, set just after, then never runs out before it (see the except below).
     end = time.monotonic() + BOARD_SECONDS

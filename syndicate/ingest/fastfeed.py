@@ -37,6 +37,11 @@ _UNTOUCHED = re.compile(
     r"[^&<>]*(?:</?(?!(?:br|hr|img|input|meta|link|area|base|col|param|source|wbr)>)[a-z][a-z0-9]*>[^&<>]*)*"
 )
 _MARKUP = re.compile(r"[<>&]")
+#: An absolute URL that urljoin gives back unchanged: a plain host (and port), and a path without what
+#: urlsplit and urlunsplit would touch (a query or fragment, perhaps empty; ";" parameters; whitespace and
+#: control characters; brackets). Most feeds' links are like this, and urljoin's two parses were a fifth of
+#: this module's time.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s?#;\[\]\x00-\x1f\x7f]*)?")
 
 
 class _Decline(Exception):
@@ -176,6 +181,8 @@ def _url(value: str | None, base_url: str | None) -> str | None:
         return None
     if not value.startswith(("http://", "https://")) or _MARKUP.search(value):  # feedparser: lower-case only
         raise _Decline
+    if _PLAIN_URL.fullmatch(value):
+        return value
     return urljoin(base_url or value, value)
 
 

@@ -1,7 +1,8 @@
 """Fetching one URL politely: conditional GET, timeouts, a body-size cap, a redirect cap, the SSRF guard.
 
-Every httpx error is turned into one of ours at this boundary (``FetchTimeout``, ``RateLimited``,
-``HTTPStatusError``, ``TooLarge``, ``TooManyRedirects``, ``FetchError``); a 304 is a result, not an error.
+Every httpcore error is turned into one of ours at this boundary (``FetchTimeout``, ``RateLimited``,
+``HTTPStatusError``, ``TooLarge``, ``TooManyRedirects``, ``FetchError``); a 304 is a result, not an error. The
+client (ingest/client.py) is httpcore's guarded pool driven directly, without httpx.Client on top.
 """
 
 from __future__ import annotations
@@ -11,19 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpcore
 import httpx
 
 from syndicate import netguard
 from syndicate.config import Settings
-from syndicate.errors import (
-    FetchError,
-    FetchTimeout,
-    HTTPStatusError,
-    RateLimited,
-    SyndicateError,
-    TooLarge,
-    TooManyRedirects,
-)
+from syndicate.errors import FetchError, FetchTimeout, HTTPStatusError, RateLimited, SyndicateError, TooLarge
+from syndicate.ingest import client
+from syndicate.ingest.client import Fetcher
+
+ACCEPT = b"application/rss+xml, application/atom+xml, application/feed+json, text/html;q=0.9, */*;q=0.5"
 
 
 @dataclass
@@ -56,17 +54,9 @@ class FetchResult:
         return freshness(self.headers, now)
 
 
-def make_client(settings: Settings) -> httpx.Client:
-    """A guarded client with our timeouts, redirect cap and User-Agent (gzip/deflate are handled by httpx)."""
-    return netguard.guarded_client(
-        settings,
-        timeout=httpx.Timeout(
-            settings.fetch_read_timeout, connect=settings.fetch_connect_timeout, pool=settings.fetch_connect_timeout
-        ),
-        follow_redirects=True,
-        max_redirects=settings.fetch_max_redirects,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-    )
+def make_client(settings: Settings) -> Fetcher:
+    """A guarded client with our timeouts, redirect cap and User-Agent (gzip/deflate decoded: ingest/client.py)."""
+    return Fetcher(settings)
 
 
 def fetch(
@@ -75,44 +65,47 @@ def fetch(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
-    client: httpx.Client | None = None,
+    client: Fetcher | None = None,
 ) -> FetchResult:
     """GET ``url``; a 304 comes back as a result with ``not_modified``. Raises our FetchError family."""
     netguard.check_url(url, settings)
-    headers = {"Accept": "application/rss+xml, application/atom+xml, application/feed+json, text/html;q=0.9, */*;q=0.5"}
+    headers = [(b"Accept", ACCEPT)]
     if etag:
-        headers["If-None-Match"] = etag
+        headers.append((b"If-None-Match", etag.encode("latin-1")))
     if last_modified:
-        headers["If-Modified-Since"] = last_modified
+        headers.append((b"If-Modified-Since", last_modified.encode("latin-1")))
     own = client is None
     http = client or make_client(settings)
     try:
         return _get(http, url, headers, settings.fetch_max_bytes, settings.fetch_total_timeout)
     except SyndicateError:
         raise
-    except httpx.TimeoutException as exc:
+    except (httpcore.TimeoutException, httpx.TimeoutException) as exc:
         raise FetchTimeout(f"timed out fetching {url}", url=url) from exc
-    except httpx.TooManyRedirects as exc:
-        raise TooManyRedirects(f"more than {settings.fetch_max_redirects} redirects from {url}", url=url) from exc
-    except httpx.HTTPError as exc:
+    except (
+        httpcore.NetworkError,
+        httpcore.ProtocolError,
+        httpcore.UnsupportedProtocol,
+        httpx.HTTPError,
+        httpx.InvalidURL,
+    ) as exc:
         raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}", url=url) from exc
     finally:
         if own:
             http.close()
 
 
-def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int, total: float) -> FetchResult:
+def _get(http: Fetcher, url: str, headers: list[tuple[bytes, bytes]], cap: int, total: float) -> FetchResult:
     # The read timeout bounds each read; a server dripping a byte at a time needs a bound on the whole: the
     # guard's deadline cuts off the status line and headers too, the check below the body.
     deadline = time.monotonic() + total
-    with netguard.deadline(total), http.stream("GET", url, headers=headers) as response:
-        status = response.status_code
-        answer = {k.lower(): v for k, v in response.headers.items()}
-        final = str(response.url)
+    with netguard.deadline(total), client.get(http, url, headers) as response:
+        status, answer, final = response.status, response.headers, response.url
         if status == 304:
             # Reading the (empty) body ends the exchange, so the connection goes back to the pool: closing the
             # stream with it unread would drop the connection and make the next poll connect again.
-            response.read()
+            for _ in response.body(cap):
+                pass
             return _result(status, b"", final, answer)
         if status == 429 or (status == 503 and "retry-after" in answer):
             wait = retry_after(answer.get("retry-after"), datetime.now(UTC))
@@ -124,7 +117,7 @@ def _get(http: httpx.Client, url: str, headers: dict[str, str], cap: int, total:
             raise TooLarge(f"{url} declares {declared} bytes, more than the cap of {cap}", url=url)
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():  # decompressed, so a gzip bomb is capped too
+        for chunk in response.body(cap):  # decompressed, so a gzip bomb is capped too
             size += len(chunk)
             if size > cap:
                 raise TooLarge(f"{url} sent more than the cap of {cap} bytes", url=url)

@@ -109,11 +109,13 @@ _RELEASES = ReleaseRow.__tablename__
 #: SQLite prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll
 #: cost as much as the index lookups themselves. The neighbours (value XOR mask; SQLite has no XOR operator, and
 #: (a | b) - (a & b) is it) are worked out in SQL: building and writing out a poll's 680 keys in Python cost more
-#: than SQLite's lookups. UNION ALL: each arm one index's lookups (a release found by two quarters comes twice;
-#: the dict below keeps one).
+#: than SQLite's lookups. Each arm a join, the keys probing the quarter's index one by one (CROSS JOIN: SQLite
+#: keeps that order); the form ``column IN (SELECT ...)`` this replaced first built and sorted a temporary index
+#: of the keys, 0.31-0.38 ms against 0.20-0.22 for a poll of 10 items at 7,500 releases. UNION ALL: a release
+#: found by two keys comes twice; the dict below keeps one.
 _BY_QUARTERS_SQLITE = " UNION ALL ".join(
-    f"SELECT id, fingerprint FROM {_RELEASES} WHERE {column} IN "  # noqa: S608 - constant names
-    "(SELECT (q.value | m.value) - (q.value & m.value) FROM json_each(?) AS q, json_each(?) AS m)"
+    f"SELECT r.id, r.fingerprint FROM json_each(?) AS q CROSS JOIN json_each(?) AS m "  # noqa: S608 - constants
+    f"CROSS JOIN {_RELEASES} AS r ON r.{column} = (q.value | m.value) - (q.value & m.value)"
     for column in _QUARTERS
 )
 

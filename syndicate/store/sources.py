@@ -73,10 +73,28 @@ def _compile(statement: Any, dialect: Dialect) -> _Driver:
     return _Driver(str(compiled), names, binds, results)
 
 
+#: Runtime sources as last built, by their row's values: every poll reads its source, and validating a new
+#: Source model each time was a good part of an unchanged poll. A changed row is a new key, so an edit is seen at
+#: once. Shared like the registry's sources, which nothing changes either.
+_BUILT: dict[tuple[Any, ...], Source] = {}
+_BUILT_MAX = 4096
+
+
 def runtime_source(s: Session | Connection, source_id: str) -> Source | None:
     rows = _execute(s, _RUNTIME, {"source_id": source_id})
-    row = SimpleNamespace(**dict(zip(_RUNTIME_NAMES, rows[0], strict=True))) if rows else None
-    return _source(row) if row is not None else None
+    if not rows:
+        return None
+    values = rows[0]
+    try:
+        return _BUILT[values]
+    except KeyError:
+        pass
+    except TypeError:  # board selectors (a dict) are not hashable: built every time
+        return _source(SimpleNamespace(**dict(zip(_RUNTIME_NAMES, values, strict=True))))
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    source = _BUILT[values] = _source(SimpleNamespace(**dict(zip(_RUNTIME_NAMES, values, strict=True))))
+    return source
 
 
 def add_source(s: Session, source: Source, origin: str = "opml") -> bool:

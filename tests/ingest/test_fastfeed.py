@@ -127,3 +127,25 @@ def test_fast_path_reads_categories_enclosures_and_dates_as_feedparser() -> None
     fast, slow = _both(body)
     assert fast.releases == slow.releases
     assert fast.releases[0].categories == ["경제", "복지"]
+
+
+def test_links_kept_as_they_are_are_what_urljoin_gives() -> None:
+    # fastfeed returns a plain absolute link as it is instead of asking urljoin; urljoin must agree on every
+    # such link (random ones over the characters urlsplit treats specially), and the others still go to it.
+    import random
+    from urllib.parse import urljoin
+
+    from syndicate.ingest.fastfeed import _PLAIN_URL, _url
+
+    rng = random.Random(3)
+    alphabet = [*"abcAZ09.-_~/:?#;[]@!$'()*+,=% \t\r\n\x00\x7f가é", "//", "../", "./", "%2F", ":80", "\u3000"]
+    plain = 0
+    for _ in range(60000):
+        value = rng.choice(["http://", "https://"]) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        if _PLAIN_URL.fullmatch(value):
+            plain += 1
+            assert urljoin("https://www.example.go.kr/a/b.xml", value) == value
+    assert plain > 1000
+    assert _url("https://www.example.go.kr/a/../b?", "https://www.example.go.kr/") == "https://www.example.go.kr/a/../b"
+    assert _url("http://www.example.go.kr/보도/1;", None) == "http://www.example.go.kr/보도/1"
+    assert _url("https://www.example.go.kr/보도/1", None) == "https://www.example.go.kr/보도/1"

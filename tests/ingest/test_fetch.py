@@ -4,6 +4,7 @@ the SSRF guard and our User-Agent."""
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ import pytest
 
 from syndicate.config import get_settings
 from syndicate.errors import BlockedURL, FetchTimeout, HTTPStatusError, RateLimited, TooLarge, TooManyRedirects
-from syndicate.ingest.fetch import fetch, freshness, retry_after
+from syndicate.ingest.fetch import fetch, freshness, make_client, retry_after
 from tests.ingest.server import Answer, Loopback, Request, serve
 
 
@@ -84,6 +85,30 @@ def test_size_cap_declared_streamed_and_gzip_bomb(site: Loopback, monkeypatch: p
     small = gzip.compress(b"<rss>ok</rss>")
     site.route("/gz", Answer(200, small, {"Content-Encoding": "gzip"}))
     assert fetch(f"{site.base}/gz", get_settings()).body == b"<rss>ok</rss>"
+
+
+def test_deflate_wrapped_and_raw_and_a_deflate_bomb(site: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    site.route("/raw", Answer(200, raw.compress(b"<rss>raw</rss>") + raw.flush(), {"Content-Encoding": "deflate"}))
+    site.route("/zlib", Answer(200, zlib.compress(b"<rss>zlib</rss>"), {"Content-Encoding": "deflate"}))
+    assert fetch(f"{site.base}/raw", get_settings()).body == b"<rss>raw</rss>"
+    assert fetch(f"{site.base}/zlib", get_settings()).body == b"<rss>zlib</rss>"
+    monkeypatch.setenv("SYNDICATE_FETCH_MAX_BYTES", "10000")
+    get_settings.cache_clear()
+    site.route("/bomb", Answer(200, zlib.compress(b" " * 5_000_000), {"Content-Encoding": "deflate"}))
+    with pytest.raises(TooLarge):
+        fetch(f"{site.base}/bomb", get_settings())
+
+
+def test_cookies_set_on_a_redirect_are_sent_after_it(site: Loopback) -> None:
+    # Some sites set a session cookie and redirect to the page that wants it.
+    site.route("/login", Answer(302, b"", {"Location": "/feed", "Set-Cookie": "session=abc; Path=/"}))
+    site.route("/feed", Answer(200, b"<rss/>", {"Cache-Control": "max-age=60"}))
+    with make_client(get_settings()) as client:
+        assert fetch(f"{site.base}/login", get_settings(), client=client).body == b"<rss/>"
+        assert fetch(f"{site.base}/feed", get_settings(), client=client).headers["cache-control"] == "max-age=60"
+    assert "cookie" not in site.hits("/login")[0].headers
+    assert [hit.headers.get("cookie") for hit in site.hits("/feed")] == ["session=abc", "session=abc"]
 
 
 def test_private_addresses_are_refused_unless_allowed(site: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -326,3 +326,17 @@ def test_a_fetch_deadline_inside_a_shorter_one_does_not_extend_it() -> None:
         time.sleep(0.06)
         with pytest.raises(TimeoutError):
             netguard._bounded(5.0, TimeoutError)
+
+
+def test_a_runtime_source_changed_in_the_database_is_read_as_changed(database: str) -> None:
+    # Runtime sources are kept built by their row's values (store/sources.py): an edited row is a new one.
+    _add("edited-feed", "https://www.example.go.kr/a.xml")
+    first = catalog.get_source("edited-feed")
+    assert catalog.get_source("edited-feed") == first
+    with session() as s:
+        row = s.get(source_store.SourceRow, "edited-feed")
+        assert row is not None
+        row.url, row.interval_minutes = "https://www.example.go.kr/b.xml", 90
+    again = catalog.get_source("edited-feed")
+    assert (again.url, again.interval_minutes) == ("https://www.example.go.kr/b.xml", 90)
+    assert (first.url, first.interval_minutes) == ("https://www.example.go.kr/a.xml", 30)
