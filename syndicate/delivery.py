@@ -56,13 +56,17 @@ def matches(partner: PartnerRow, row: ReleaseRow, languages: list[str]) -> bool:
 # --- planning (inside the pipeline's transaction) -------------------------------------------------------------
 
 
-def plan_release(s: Session, row: ReleaseRow, version: int, licence: Licence) -> int:
+def plan_release(
+    s: Session, row: ReleaseRow, version: int, licence: Licence, languages: list[str] | None = None
+) -> int:
     """Create a published/updated message for every matching partner; returns how many are pending.
+    ``languages``: what ``syndication.languages_of(row)`` answered, when the caller asked already.
 
     A commercial partner never gets a release whose licence forbids commercial use: the refusal is recorded
     as a ``refused`` delivery with the gate's reason, visible in the partner's log.
     """
-    languages = syndication.languages_of(row)
+    if languages is None:
+        languages = syndication.languages_of(row)
     had = {d.partner_id for d in store.of_release(s, row.id) if d.status != store.REFUSED and d.type != RETRACTED}
     commercial = gate(licence, "deliver_commercial")
     pending = 0

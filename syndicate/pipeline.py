@@ -396,22 +396,27 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
         store.event(s, row.id, ver.version, "embargoed", {"until": row.embargo_until.isoformat()})
         # The beat's embargo sweep runs this step again at its minute.
         return None
-    _make_public(s, row, ver.version, at)
-    return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
+    # The languages it appears in, asked once for its feeds and its partners; and both asked before the row
+    # changes, so that the session's autoflush before each query has nothing to write (save_step writes the row
+    # once, as two UPDATEs; the unit of work's flush of it cost more than the queries).
+    languages = syndication.languages_of(row)
+    follow = _deliver(s, row, ver, languages)
+    _make_public(s, row, ver.version, at, languages)
+    return [Next("render", row.id, ver.version), *follow]
 
 
-def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, languages: list[str]) -> list[Next]:
     """Partner messages for a newly public version, created in the publishing transaction (never lost); the
     licence gate keeps non-commercial releases from commercial partners."""
-    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence)
+    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence, languages)
     return [Next("deliver", row.id, ver.version)] if pending else []
 
 
-def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
+def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime, languages: list[str]) -> None:
     row.published_version = version
     if row.published_at is None:
         row.published_at = now
-    feed_store.touch(s, syndication.scopes_for(row))
+    feed_store.touch(s, syndication.scopes_for(row, languages))
 
 
 def _translate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
