@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from syndicate import pipeline, syndication
 from syndicate.errors import Retriable
+from workers import send
 from workers.celery_app import app, broker_redis
 from workers.locks import exclusive
 
@@ -36,9 +37,9 @@ def enqueue(steps: list[pipeline.Next]) -> None:
         if nxt.step == "render":
             _render_soon()
         elif nxt.step == "deliver":
-            app.send_task("syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
+            send.send_task(app, "syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
         else:
-            app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
+            send.send_task(app, f"syndicate.pipeline.{nxt.step}", [nxt.release_id, nxt.version])
 
 
 def _render_soon() -> None:
@@ -49,7 +50,7 @@ def _render_soon() -> None:
             return
     except RedisError:
         log.warning("render coalescing unavailable; rendering anyway")
-    render.delay()
+    send.send_task(app, render.name)
 
 
 def _step_task(step: str) -> Task:
