@@ -65,12 +65,15 @@ def plan_release(
     A commercial partner never gets a release whose licence forbids commercial use: the refusal is recorded
     as a ``refused`` delivery with the gate's reason, visible in the partner's log.
     """
+    partners = partner_store.active(s)
+    if not partners:
+        return 0  # nobody to tell: the release's earlier messages need not be read
     if languages is None:
         languages = syndication.languages_of(row)
     had = {d.partner_id for d in store.of_release(s, row.id) if d.status != store.REFUSED and d.type != RETRACTED}
     commercial = gate(licence, "deliver_commercial")
     pending = 0
-    for partner in partner_store.active(s):
+    for partner in partners:
         if not matches(partner, row, languages):
             continue
         event = UPDATED if partner.id in had else PUBLISHED

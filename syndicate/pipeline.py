@@ -344,9 +344,12 @@ def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     """Summarize, then translate the summary into every target language (provider calls), outside the step's
     transaction. None when there is nothing to do here (the translate step made every summary already, in the
     same requests as the release's translations); the step itself then decides (licence, superseded)."""
+    languages = get_settings().languages
     with session() as s:
         view = store.step_view(s, release_id, version)
-        made = summary_store.languages_of_version(s, release_id, version)
+        # Only the translate step makes summaries ahead of this one, and only when it has languages to
+        # translate into; without any there is nothing made to look for.
+        made = summary_store.languages_of_version(s, release_id, version) if languages else set()
     if (
         view is None
         or version != view.version
