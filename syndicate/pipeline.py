@@ -24,7 +24,7 @@ from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
-from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
+from syndicate.model import Credit, Licence, RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
 from syndicate.normalize.sanitize import sanitize_html
@@ -224,6 +224,14 @@ def _content(ver: ReleaseVersionRow) -> Release:
     return Release.model_validate(ver.content)
 
 
+def _licence(ver: ReleaseVersionRow) -> Licence:
+    """The version's licence, as ``_content(ver).credit.licence`` answers, validating only the credit (the gate
+    and the partner plan need nothing else of the content)."""
+    if ver.content is None:
+        raise Conflict(f"version {ver.version} of {ver.release_id} has no content yet")
+    return Credit.model_validate(ver.content.get("credit", {})).licence
+
+
 #: The steps that read the submission as received; the others load the version without it.
 _READS_RAW = frozenset({"normalize", "credit"})
 
@@ -285,8 +293,7 @@ def _file_under_issuer(
 
 def _gate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     """The licence gate: what later stages may do with this version, with the reasons, for the record."""
-    release = _content(ver)
-    row.gate = decide(release.credit.licence)
+    row.gate = decide(_licence(ver))
     store.event(s, row.id, ver.version, "licence_gate", row.gate)
     return _after("gate", row, ver.version)
 
@@ -411,7 +418,7 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
 def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, languages: list[str]) -> list[Next]:
     """Partner messages for a newly public version, created in the publishing transaction (never lost); the
     licence gate keeps non-commercial releases from commercial partners."""
-    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence, languages)
+    pending = delivery.plan_release(s, row, ver.version, lambda: _licence(ver), languages)
     return [Next("deliver", row.id, ver.version)] if pending else []
 
 
