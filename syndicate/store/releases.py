@@ -82,17 +82,18 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
     SELECT … FOR UPDATE is enough on PostgreSQL but means nothing to SQLite, whose reads do not even start a
     transaction; a no-op UPDATE as the first statement takes the write lock on both, before anything is read.
     """
+    params = {"release_id": release_id}
     if lock:
-        s.connection().execute(_LOCK, {"release_id": release_id})
-    stmt = select(ReleaseRow).where(ReleaseRow.id == release_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = s.scalar(stmt)
+        s.connection().execute(_LOCK, params)
+    row = s.scalar(_GET_FOR_UPDATE if lock else _GET, params)
     if row is None:
         raise NotFound(f"no release {release_id}")
     return row
 
 
+#: One release (and the same FOR UPDATE), built once: the API, the CLI and every poll of a release's status ask.
+_GET = select(ReleaseRow).where(ReleaseRow.id == bindparam("release_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
 #: A no-op UPDATE of one release: the write lock (see ``get``), and ``updated_at`` moves, which is what the stall
 #: sweep watches. Core on the table, built once: a step runs it for every release, and the ORM path costs more
 #: than the statement.
