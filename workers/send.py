@@ -19,10 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 from typing import Any
 from uuid import uuid4
 
 from celery import Celery
+from celery.utils.nodenames import anon_nodename
 from kombu.serialization import dumps as serialize
 from redis.exceptions import RedisError
 
@@ -39,6 +41,14 @@ class LeanSender:
         self.client = client
         #: task name → its queue: the router is asked once per name (routes come from configuration).
         self._queues: dict[str, str] = {}
+        self._origin_of: tuple[int, str] = (0, "")
+
+    def _origin(self) -> str:
+        """Celery's ``anon_nodename()``, the origin header, once per process (it names the pid)."""
+        pid = os.getpid()
+        if self._origin_of[0] != pid:
+            self._origin_of = (pid, anon_nodename())
+        return self._origin_of[1]
 
     def queue_of(self, name: str) -> str:
         queue = self._queues.get(name)
@@ -56,7 +66,9 @@ class LeanSender:
         if parent is not None:
             parent_id = parent.request.id
             root_id = parent.request.root_id or parent_id
-        # What send_task builds (same arguments), so headers, body and properties are Celery's own.
+        # What send_task builds (same arguments), so headers, body and properties are Celery's own. Two of its
+        # values are given, as Celery would compute them, from what is cheaper to know here: the origin (a
+        # hostname lookup per message) and, for the plain arguments steps take, the arguments' repr.
         headers, properties, body, _ = app.amqp.as_task_v2(
             str(uuid4()),
             name,
@@ -67,6 +79,9 @@ class LeanSender:
             parent_id=parent_id,
             # None, as send_task leaves it: the worker then goes by the task's own setting.
             ignore_result=None,
+            origin=self._origin(),
+            argsrepr=_plain_repr(args or ()),
+            kwargsrepr=_plain_repr(kwargs or {}),
         )
         content_type, content_encoding, data = serialize(body, serializer=app.conf.task_serializer)
         queue = self.queue_of(name)
@@ -91,6 +106,21 @@ class LeanSender:
     def send(self, name: str, args: list[Any] | tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> None:
         # Priority 0 lives in the list named after the queue itself (kombu's _q_for_pri).
         self.client.lpush(self.queue_of(name), self.message(name, args, kwargs))
+
+
+def _plain(value: Any) -> bool:
+    return value is None or type(value) is int or (type(value) is str and value.isascii() and value.isalnum())
+
+
+def _plain_repr(value: list[Any] | tuple[Any, ...] | dict[str, Any]) -> str | None:
+    """``repr(value)`` when Celery's ``saferepr`` would give the same (a few ints and ASCII words: release ids,
+    versions), else None, and Celery computes it."""
+    items = value.values() if isinstance(value, dict) else value
+    if len(items) > 4 or not all(_plain(item) for item in items):
+        return None
+    if isinstance(value, dict) and not all(type(key) is str and key.isidentifier() for key in value):
+        return None
+    return repr(value)
 
 
 _senders: dict[int, LeanSender | None] = {}

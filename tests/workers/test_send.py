@@ -48,6 +48,10 @@ def _comparable(raw: bytes) -> dict[str, Any]:
         ("syndicate.pipeline.credit", ["0190aa", 2], None, "pipeline"),
         ("syndicate.deliver.due", [], {"release_id": "0190aa"}, "deliver"),
         ("syndicate.pipeline.render", [], None, "pipeline"),
+        # Arguments whose repr is left to Celery's saferepr: not plain ASCII words, too many, nested.
+        ("syndicate.pipeline.credit", ["보도자료 id", 2], None, "pipeline"),
+        ("syndicate.pipeline.render", [[f"ko/agencies/a{i}" for i in range(400)]], None, "pipeline"),
+        ("syndicate.deliver.due", [], {"release_id": None, "ids": list(range(9))}, "deliver"),
     ],
 )
 def test_lean_message_is_what_send_task_sends(
