@@ -128,8 +128,11 @@ def worker(
 ) -> None:
     """Run a Celery worker that carries releases through the pipeline (or, with --queues poll,deliver, one that
     only waits on other people's servers)."""
+    from workers import transport
     from workers.celery_app import app as celery
 
+    # One redis client per channel for kombu's own commands (workers/transport.py), before any connection.
+    transport.install()
     # A worker that does not consume the pipeline queue never loads the summarizer's models (celery_app).
     celery.worker_main(
         [

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -56,17 +56,29 @@ def matches(partner: PartnerRow, row: ReleaseRow, languages: list[str]) -> bool:
 # --- planning (inside the pipeline's transaction) -------------------------------------------------------------
 
 
-def plan_release(s: Session, row: ReleaseRow, version: int, licence: Licence) -> int:
+def plan_release(
+    s: Session,
+    row: ReleaseRow,
+    version: int,
+    licence: Licence | Callable[[], Licence],
+    languages: list[str] | None = None,
+) -> int:
     """Create a published/updated message for every matching partner; returns how many are pending.
+    ``licence``: the version's, or a function that reads it (called only when there is a partner to tell);
+    ``languages``: what ``syndication.languages_of(row)`` answered, when the caller asked already.
 
     A commercial partner never gets a release whose licence forbids commercial use: the refusal is recorded
     as a ``refused`` delivery with the gate's reason, visible in the partner's log.
     """
-    languages = syndication.languages_of(row)
+    partners = partner_store.active(s)
+    if not partners:
+        return 0  # nobody to tell: the release's earlier messages need not be read
+    if languages is None:
+        languages = syndication.languages_of(row)
     had = {d.partner_id for d in store.of_release(s, row.id) if d.status != store.REFUSED and d.type != RETRACTED}
-    commercial = gate(licence, "deliver_commercial")
+    commercial = gate(licence() if callable(licence) else licence, "deliver_commercial")
     pending = 0
-    for partner in partner_store.active(s):
+    for partner in partners:
         if not matches(partner, row, languages):
             continue
         event = UPDATED if partner.id in had else PUBLISHED

@@ -24,7 +24,7 @@ from syndicate.config import get_settings
 from syndicate.credit import allowed, apply_credit, decide, unmatched
 from syndicate.credit.licence import KNOWN
 from syndicate.errors import Conflict, Forbidden, Gone, InputError, NotFound, RateLimited
-from syndicate.model import RawRelease, Release, ReleaseStatus, Source, Summary
+from syndicate.model import Credit, Licence, RawRelease, Release, ReleaseStatus, Source, Summary
 from syndicate.normalize import identity as ident
 from syndicate.normalize import normalize
 from syndicate.normalize.sanitize import sanitize_html
@@ -235,6 +235,14 @@ def _content(ver: ReleaseVersionRow) -> Release:
     return Release.model_validate(ver.content)
 
 
+def _licence(ver: ReleaseVersionRow) -> Licence:
+    """The version's licence, as ``_content(ver).credit.licence`` answers, validating only the credit (the gate
+    and the partner plan need nothing else of the content)."""
+    if ver.content is None:
+        raise Conflict(f"version {ver.version} of {ver.release_id} has no content yet")
+    return Credit.model_validate(ver.content.get("credit", {})).licence
+
+
 #: The steps that read the submission as received; the others load the version without it.
 _READS_RAW = frozenset({"normalize", "credit"})
 
@@ -296,8 +304,7 @@ def _file_under_issuer(
 
 def _gate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
     """The licence gate: what later stages may do with this version, with the reasons, for the record."""
-    release = _content(ver)
-    row.gate = decide(release.credit.licence)
+    row.gate = decide(_licence(ver))
     store.event(s, row.id, ver.version, "licence_gate", row.gate)
     return _after("gate", row, ver.version)
 
@@ -355,9 +362,12 @@ def _prepare_summarize(release_id: str, version: int) -> SummaryWork | None:
     """Summarize, then translate the summary into every target language (provider calls), outside the step's
     transaction. None when there is nothing to do here (the translate step made every summary already, in the
     same requests as the release's translations); the step itself then decides (licence, superseded)."""
+    languages = get_settings().languages
     with session() as s:
         view = store.step_view(s, release_id, version)
-        made = summary_store.languages_of_version(s, release_id, version)
+        # Only the translate step makes summaries ahead of this one, and only when it has languages to
+        # translate into; without any there is nothing made to look for.
+        made = summary_store.languages_of_version(s, release_id, version) if languages else set()
     if (
         view is None
         or version != view.version
@@ -407,22 +417,27 @@ def _publish(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next] 
         store.event(s, row.id, ver.version, "embargoed", {"until": row.embargo_until.isoformat()})
         # The beat's embargo sweep runs this step again at its minute.
         return None
-    _make_public(s, row, ver.version, at)
-    return [Next("render", row.id, ver.version), *_deliver(s, row, ver)]
+    # The languages it appears in, asked once for its feeds and its partners; and both asked before the row
+    # changes, so that the session's autoflush before each query has nothing to write (save_step writes the row
+    # once, as two UPDATEs; the unit of work's flush of it cost more than the queries).
+    languages = syndication.languages_of(row)
+    follow = _deliver(s, row, ver, languages)
+    _make_public(s, row, ver.version, at, languages)
+    return [Next("render", row.id, ver.version), *follow]
 
 
-def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:
+def _deliver(s: Session, row: ReleaseRow, ver: ReleaseVersionRow, languages: list[str]) -> list[Next]:
     """Partner messages for a newly public version, created in the publishing transaction (never lost); the
     licence gate keeps non-commercial releases from commercial partners."""
-    pending = delivery.plan_release(s, row, ver.version, _content(ver).credit.licence)
+    pending = delivery.plan_release(s, row, ver.version, lambda: _licence(ver), languages)
     return [Next("deliver", row.id, ver.version)] if pending else []
 
 
-def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime) -> None:
+def _make_public(s: Session, row: ReleaseRow, version: int, now: datetime, languages: list[str]) -> None:
     row.published_version = version
     if row.published_at is None:
         row.published_at = now
-    feed_store.touch(s, syndication.scopes_for(row))
+    feed_store.touch(s, syndication.scopes_for(row, languages))
 
 
 def _translate(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> list[Next]:

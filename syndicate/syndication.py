@@ -143,10 +143,11 @@ def languages_of(row: ReleaseRow) -> list[str]:
     return list(dict.fromkeys([row.language, *translation_store.shown_languages(s, row.id)]))
 
 
-def scopes_for(row: ReleaseRow) -> list[str]:
-    """Every feed a release appears in: per language, and bilingual (original + each translation)."""
+def scopes_for(row: ReleaseRow, languages: list[str] | None = None) -> list[str]:
+    """Every feed a release appears in: per language, and bilingual (original + each translation).
+    ``languages``: what ``languages_of(row)`` answered, when the caller asked already."""
     keys = []
-    for lang in languages_of(row):
+    for lang in languages_of(row) if languages is None else languages:
         source = row.language if lang != row.language else None
         for bilingual in dict.fromkeys([None, source]):
             keys.append(Scope(lang, source_language=bilingual).key)

@@ -79,6 +79,9 @@ def reconfigure() -> None:
     app.conf.broker_transport_options = _transport_options(broker)
     app.conf.worker_send_task_events = app.conf.task_send_sent_event = get_settings().task_events
     _redis.clear()
+    from workers import send
+
+    send.forget()
     # What Celery itself does after a fork: forget connection and producer pools, so the next send connects
     # to the broker now configured.
     app._after_fork()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -17,21 +17,28 @@ _SCOPES = cast(Table, FeedScopeRow.__table__)
 _DOCUMENTS = cast(Table, FeedDocumentRow.__table__)
 
 
+def _upsert(insert: Callable[[Table], Any]) -> Any:
+    stmt = insert(_SCOPES)
+    return stmt.on_conflict_do_update(
+        index_elements=["scope"], set_={"version": _SCOPES.c.version + 1, "changed_at": stmt.excluded.changed_at}
+    )
+
+
+#: A scope marked changed, new or known: one statement per dialect, built once and run for every scope in one
+#: executemany (publishing touches several per release; a multi-row VALUES built per call cost more to build
+#: and compile than to run).
+_TOUCH = {"postgresql": _upsert(postgresql_insert), "sqlite": _upsert(sqlite_insert)}
+
+
 def touch(s: Session, scopes: Iterable[str]) -> None:
     """Mark scopes changed (in the caller's transaction, so the change and the mark commit together)."""
     keys = sorted(set(scopes))  # one order for every writer, so two transactions cannot deadlock on PostgreSQL
     if not keys:
         return
     now = utcnow()
-    # One statement for every scope, new or known (publishing touches several per release), with the rows as
-    # parameters: a multi-row VALUES clause has no cache key, and compiling it anew was most of the publish
-    # step's SQL time.
-    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_SCOPES)
-    s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["scope"], set_={"version": _SCOPES.c.version + 1, "changed_at": stmt.excluded.changed_at}
-        ),
+    conn = s.connection()
+    conn.execute(
+        _TOUCH[conn.dialect.name],
         [{"scope": key, "version": 1, "changed_at": now, "announced_version": 0} for key in keys],
     )
 

@@ -6,13 +6,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from syndicate.model import Summary
 from syndicate.store.tables import SummaryRow, utcnow
 
+#: The summarize step's statements, Core on the table and built once: the ORM's bulk insert and its delete
+#: (which evaluates the criteria against every object the session holds) cost several times the statements. The
+#: pipeline's sessions hold no summary objects, and ``save`` flushes its own, so nothing is left for an ORM flush
+#: or synchronisation to do.
 _SUMMARIES = cast(Table, SummaryRow.__table__)
+_INSERT = insert(_SUMMARIES)
+_DELETE = delete(_SUMMARIES).where(_SUMMARIES.c.release_id == bindparam("release_id"))
+_LANGUAGES_OF_VERSION = select(_SUMMARIES.c.language).where(
+    _SUMMARIES.c.release_id == bindparam("release_id"), _SUMMARIES.c.version == bindparam("version")
+)
 
 
 def save(s: Session, release_id: str, version: int, summary: Summary) -> SummaryRow:
@@ -39,8 +48,8 @@ def replace(s: Session, release_id: str, version: int, summaries: Sequence[Summa
     if not summaries:
         return
     now = utcnow()
-    s.execute(
-        insert(SummaryRow),
+    s.connection().execute(
+        _INSERT,
         [
             {
                 "release_id": release_id,
@@ -96,15 +105,12 @@ def for_releases_in(
 
 def languages_of_version(s: Session, release_id: str, version: int) -> set[str]:
     """The languages in which a release has its summary of ``version``."""
-    rows = s.scalars(
-        select(SummaryRow.language).where(SummaryRow.release_id == release_id, SummaryRow.version == version)
-    ).all()
-    return set(rows)
+    return set(s.connection().scalars(_LANGUAGES_OF_VERSION, {"release_id": release_id, "version": version}))
 
 
 def remove(s: Session, release_id: str) -> int:
     """Drop every summary of a release (its licence no longer allows them)."""
-    result = s.execute(delete(SummaryRow).where(SummaryRow.release_id == release_id))
+    result = s.connection().execute(_DELETE, {"release_id": release_id})
     return int(getattr(result, "rowcount", 0) or 0)
 
 

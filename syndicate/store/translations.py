@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, delete, select
+from sqlalchemy import Table, Text, bindparam, delete, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,19 +33,22 @@ def for_release(s: Session, release_id: str) -> Sequence[TranslationRow]:
     ).all()
 
 
+#: Built once with a bound parameter: every publication asks, and building the expression cost more than running
+#: it. Still run through the session, whose autoflush shows a translation saved earlier in the same transaction.
+_SHOWN_LANGUAGES = (
+    select(TranslationRow.language)
+    .where(
+        TranslationRow.release_id == bindparam("release_id"),
+        TranslationRow.pending.is_(False),
+        TranslationRow.content.is_not(None),
+    )
+    .order_by(TranslationRow.language)
+)
+
+
 def shown_languages(s: Session, release_id: str) -> list[str]:
     """Languages with a translation feeds may show (done, not pending)."""
-    return list(
-        s.scalars(
-            select(TranslationRow.language)
-            .where(
-                TranslationRow.release_id == release_id,
-                TranslationRow.pending.is_(False),
-                TranslationRow.content.is_not(None),
-            )
-            .order_by(TranslationRow.language)
-        ).all()
-    )
+    return list(s.scalars(_SHOWN_LANGUAGES, {"release_id": release_id}).all())
 
 
 def shown_many(s: Session, release_ids: Sequence[str]) -> list[tuple[str, str, str]]:

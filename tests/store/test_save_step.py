@@ -7,9 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import class_mapper, object_session
 
 from syndicate import pipeline
+from syndicate.errors import NotFound
 from syndicate.model import RawRelease
 from syndicate.store import releases as store
 from syndicate.store.db import get_engine, session
@@ -111,3 +113,39 @@ def test_a_whole_pass_matches_the_orm_flush(database: str, monkeypatch: pytest.M
         stages = [e.stage for e in store.events(s, ours)]
         assert stages == [e.stage for e in store.events(s, theirs)]
         assert stages[-1] == "published"
+
+
+def _columns(obj: Any, raw: bool) -> dict[str, Any]:
+    keys = [attr.key for attr in class_mapper(type(obj)).column_attrs if raw or attr.key != "raw"]
+    return {key: getattr(obj, key) for key in keys}
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_for_step_builds_what_the_orm_loads(database: str, raw: bool) -> None:
+    """In a fresh session for_step builds the two objects from one Core row; they are what the ORM's query
+    loads (a session already holding the release takes that query), persistent in the session, and the
+    submission as received, when not asked for, loads on first read."""
+    release_id = _submit()
+    pipeline.run_step("normalize", release_id, 1)
+    with session() as s:
+        row, ver = store.for_step(s, release_id, 1, raw=raw)
+        assert row in s and ver in s and not s.dirty and object_session(row) is s
+        assert inspect(row).persistent and inspect(ver).persistent
+        assert ("raw" in ver.__dict__) is raw
+        built = _columns(row, raw=True), _columns(ver, raw=True)  # reads raw when it was left out
+    with session() as s:
+        store.get(s, release_id)  # now held: for_step takes the ORM's query
+        row, ver = store.for_step(s, release_id, 1, raw=raw)
+        loaded = _columns(row, raw=True), _columns(ver, raw=True)
+    # Every column alike but the release's updated_at, which each for_step's lock moves.
+    assert built[0].pop("updated_at") < loaded[0].pop("updated_at")
+    assert built == loaded
+    assert built[1]["raw"]["release"]["title"] == "인천시 보도자료"
+
+
+def test_for_step_tells_a_missing_release_from_a_missing_version(database: str) -> None:
+    release_id = _submit()
+    with session() as s, pytest.raises(NotFound, match="no version 2"):
+        store.for_step(s, release_id, 2)
+    with session() as s, pytest.raises(NotFound, match="no release"):
+        store.for_step(s, "0" * 32, 1)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from syndicate import pipeline, syndication
 from syndicate.errors import Retriable
+from workers import send
 from workers.celery_app import app, broker_redis
 from workers.locks import exclusive
 
@@ -39,9 +40,9 @@ def enqueue(steps: list[pipeline.Next], *, render_here: bool = False) -> None:
         if nxt.step == "render":
             render_asked = True
         elif nxt.step == "deliver":
-            app.send_task("syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
+            send.send_task(app, "syndicate.deliver.due", kwargs={"release_id": nxt.release_id})
         else:
-            app.send_task(f"syndicate.pipeline.{nxt.step}", args=[nxt.release_id, nxt.version])
+            send.send_task(app, f"syndicate.pipeline.{nxt.step}", [nxt.release_id, nxt.version])
     if render_asked:
         _render_soon(render_here)
 
@@ -65,7 +66,7 @@ def _render_soon(here: bool = False) -> None:
             return
         except Exception:  # the change is committed; the render task retries it
             log.warning("render after publishing failed; queued as a task", exc_info=True)
-    render.delay()
+    send.send_task(app, render.name)
 
 
 def _step_task(step: str) -> Task:
