@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from syndicate.store import checkpoint
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while a worker writes; busy_timeout makes concurrent writers wait, not fail.
@@ -19,6 +21,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # The process's checkpoint thread keeps the log short; a commit checkpoints only past this (checkpoint.py).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoint.AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -28,6 +32,8 @@ def make_engine(url: str) -> Engine:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.url.database and ":memory:" not in url:
+            checkpoint.ensure(engine.url.database)
         return engine
     # pool_pre_ping: a database restart must not leave workers holding dead connections.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -81,6 +87,7 @@ def reset() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    checkpoint.stop_all()
     _last.clear()
     _sessionmaker.cache_clear()
 
