@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import psutil
@@ -26,6 +27,9 @@ from sqlalchemy import text
 from syndicate.config import get_settings
 from syndicate.registry import get_registry
 from syndicate.store import db as store_db
+
+if TYPE_CHECKING:
+    from syndicate.embedded import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -250,3 +254,20 @@ def bare_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     get_registry.cache_clear()  # type: ignore[attr-defined]
     return folder
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedRedis]:
+    """A broker of this test's own, so that stopping or restarting it disturbs no other test."""
+    from syndicate.embedded import EmbeddedRedis
+    from workers.celery_app import reconfigure
+
+    server = EmbeddedRedis(tmp_path / "redis")
+    monkeypatch.setenv("SYNDICATE_BROKER_URL", server.start())
+    get_settings.cache_clear()
+    reconfigure()
+    yield server
+    server.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    reconfigure()

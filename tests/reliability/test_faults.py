@@ -8,7 +8,6 @@ release published).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -122,22 +121,6 @@ def test_worker_killed_mid_batch_loses_nothing(
         worker.stop()
         beat.stop()
         server.close()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedRedis]:
-    """A broker of this test's own, so that restarting it disturbs no other test."""
-    server = EmbeddedRedis(tmp_path / "redis")
-    monkeypatch.setenv("SYNDICATE_BROKER_URL", server.start())
-    get_settings.cache_clear()
-    from workers.celery_app import reconfigure
-
-    reconfigure()
-    yield server
-    server.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    reconfigure()
 
 
 def test_broker_restart_mid_batch_loses_nothing(

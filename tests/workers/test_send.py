@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,20 +104,6 @@ def test_stock_worker_runs_and_acks_lean_messages(broker: str, tmp_path: Path) -
     finally:
         worker.terminate()
         worker.wait(20)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedRedis]:
-    """A broker of this test's own, so that stopping it disturbs no other test."""
-    server = EmbeddedRedis(tmp_path / "redis")
-    monkeypatch.setenv("SYNDICATE_BROKER_URL", server.start())
-    get_settings.cache_clear()
-    reconfigure()
-    yield server
-    server.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    reconfigure()
 
 
 def test_lean_sender_survives_a_broker_restart(own_redis: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> None:
