@@ -32,7 +32,7 @@ from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
-from syndicate.store.tables import FeedScopeRow, ReleaseRow
+from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, ReleaseRow
 from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -541,6 +541,10 @@ class Document:
     media_type: str
 
 
+def _document(row: FeedDocumentRow) -> Document:
+    return Document(row.body, row.etag, row.last_modified, FORMATS[row.format].media_type)
+
+
 def get_document(scope_key: str, filename: str) -> Document:
     """The stored rendering of a feed, rendered now if it is missing or stale."""
     fmt = BY_FILENAME.get(filename)
@@ -556,7 +560,7 @@ def get_document(scope_key: str, filename: str) -> Document:
             feed_store.save_document(s, scope.key, fmt.name, current[0], body, etag, current[1])
             doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None
-        return Document(doc.body, doc.etag, doc.last_modified, fmt.media_type)
+        return _document(doc)
 
 
 def current_documents(known: dict[str, str]) -> tuple[set[str], dict[str, Document]]:
@@ -573,12 +577,7 @@ def current_documents(known: dict[str, str]) -> tuple[set[str], dict[str, Docume
             etags[(scope_key, fmt.name)] = etag
     with session() as s:
         same, rows = feed_store.current_documents(s, etags)
-        docs = {
-            keys[(row.scope, row.format)]: Document(
-                row.body, row.etag, row.last_modified, FORMATS[row.format].media_type
-            )
-            for row in rows
-        }
+        docs = {keys[(row.scope, row.format)]: _document(row) for row in rows}
     return {keys[key] for key in same}, docs
 
 

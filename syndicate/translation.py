@@ -72,7 +72,7 @@ class Work:
     outcomes: list[Outcome] = field(default_factory=list)
     #: what the caller made of the extra texts' translations (the pipeline: the summary, in every language)
     ahead: Any = None
-    #: new translation-memory entries, written with the step (``record``)
+    #: new translation-memory entries, written in the step's transaction (``write_memory``)
     memory_writes: translation_store.MemoryWrites = field(default_factory=dict)
 
 

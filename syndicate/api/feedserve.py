@@ -113,7 +113,7 @@ class FeedCache:
                 entry.checked, entry.generation = now, generation
         for path, doc in changed.items():
             if path in self.entries:
-                self.entries[path] = Entry(doc, _headers(path, doc), doc.etag.encode(), now, generation)
+                self.entries[path] = _entry(path, doc, now, generation)
 
     def fresh_entry(self, path: str) -> Entry | None:
         """The entry as it may be served without asking the database (same generation, checked less than
@@ -138,12 +138,16 @@ class FeedCache:
             entry.checked, entry.generation = now, generation
         else:
             doc = syndication.get_document(scope, filename)
-            entry = Entry(doc, _headers(path, doc), doc.etag.encode(), now, generation)
+            entry = _entry(path, doc, now, generation)
         self.entries[path] = entry
         self.entries.move_to_end(path)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
         return entry
+
+
+def _entry(path: str, doc: syndication.Document, checked: float, generation: int) -> Entry:
+    return Entry(doc, _headers(path, doc), doc.etag.encode(), checked, generation)
 
 
 def _not_modified(request_headers: list[tuple[bytes, bytes]], entry: Entry) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from syndicate.store import checkpoint
@@ -90,6 +92,15 @@ def reset() -> None:
     checkpoint.stop_all()
     _last.clear()
     _sessionmaker.cache_clear()
+
+
+#: INSERT with ON CONFLICT, per dialect (the generic insert has no such clause).
+INSERTS: dict[str, Callable[[Table], Any]] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def insert_for(s: Session) -> Callable[[Table], Any]:
+    """The INSERT … ON CONFLICT construct of the session's database."""
+    return INSERTS[s.get_bind().dialect.name]
 
 
 def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:

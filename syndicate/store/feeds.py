@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from syndicate.store.db import INSERTS, insert_for
 from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, utcnow
 
 _SCOPES = cast(Table, FeedScopeRow.__table__)
@@ -27,7 +26,7 @@ def _upsert(insert: Callable[[Table], Any]) -> Any:
 #: A scope marked changed, new or known: one statement per dialect, built once and run for every scope in one
 #: executemany (publishing touches several per release; a multi-row VALUES built per call cost more to build
 #: and compile than to run).
-_TOUCH = {"postgresql": _upsert(postgresql_insert), "sqlite": _upsert(sqlite_insert)}
+_TOUCH = {name: _upsert(insert) for name, insert in INSERTS.items()}
 
 
 def touch(s: Session, scopes: Iterable[str]) -> None:
@@ -91,8 +90,7 @@ def save_documents(s: Session, docs: Sequence[tuple[str, str, int, bytes, str, d
         }
         for scope, fmt, version, body, etag, changed_at in docs
     ]
-    insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_DOCUMENTS)
+    stmt = insert_for(s)(_DOCUMENTS)
     s.execute(
         stmt.on_conflict_do_update(
             index_elements=["scope", "format"],

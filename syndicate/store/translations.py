@@ -9,13 +9,11 @@ from typing import Any, cast
 
 from sqlalchemy import Table, Text, bindparam, delete, select
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from syndicate.model import ReviewState, Translation
-from syndicate.store.db import session
+from syndicate.store.db import insert_for, session
 from syndicate.store.tables import TranslationMemoryRow, TranslationRow, utcnow
 
 _MEMORY = cast(Table, TranslationMemoryRow.__table__)
@@ -180,8 +178,7 @@ def remember_new(s: Session, entries: MemoryWrites) -> None:
     ]
     if values:
         # The rows as parameters of one cached statement (a multi-row VALUES clause would be compiled anew).
-        insert = postgresql_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        s.execute(insert(_MEMORY).on_conflict_do_nothing(index_elements=["key"]), values)
+        s.execute(insert_for(s)(_MEMORY).on_conflict_do_nothing(index_elements=["key"]), values)
 
 
 def remember(s: Session, text: str, source: str, target: str, provider: str, translated: str) -> None:
@@ -246,7 +243,7 @@ class StoredMemory:
         self.write_many({(source, target, provider): translated})
 
     def write_many(self, entries: MemoryWrites) -> None:
-        """One transaction (one multi-row INSERT) for translations of several languages and providers."""
+        """One transaction (one statement, ``remember_new``) for translations of several languages and providers."""
         if any(entries.values()):
             with session() as s:
                 remember_new(s, entries)
