@@ -86,6 +86,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
+    def do_GET(self) -> None:
+        # Not LibreTranslate's: what a test or benchmark in another process reads of this server's state.
+        if urlsplit(self.path).path == "/_loopback/calls":
+            self._send(200, {"total": self.server.state.total})
+        else:
+            self._send(404, {"error": "not found"})
+
     def do_POST(self) -> None:
         state = self.server.state
         path = urlsplit(self.path).path
@@ -205,6 +212,21 @@ class LoopbackServer(ThreadingHTTPServer):
         self.server_close()
 
 
+def main() -> None:
+    """Serve in a process of its own (``python -m tests.translate.loopback --delay 0.2``): a benchmark's own work
+    must not hold the provider's answers back. Prints the URL, then serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    args = parser.parse_args()
+    server = LoopbackServer(args.port)
+    server.state.delay = args.delay
+    print(server.url, flush=True)
+    server.serve_forever()
+
+
 def use_libre(monkeypatch: Any, url: str, languages: str, **extra: str) -> None:
     """Point this process's settings at the LibreTranslate server at ``url`` as the only provider, translating
     into ``languages`` (comma-separated) with a short timeout; ``extra`` sets more SYNDICATE_ settings
@@ -218,3 +240,7 @@ def use_libre(monkeypatch: Any, url: str, languages: str, **extra: str) -> None:
     for name, value in extra.items():
         monkeypatch.setenv(f"SYNDICATE_{name}", value)
     get_settings.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
