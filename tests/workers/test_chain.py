@@ -1,0 +1,83 @@
+"""A step task goes on with the release's next steps in its own process while no other pipeline task waits
+(workers/tasks/pipeline.py ``run_on``), and hands them to the queue when others wait or a step fails there. On
+the real Redis broker, with the step tasks called in this process as a pool process runs them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis
+
+from syndicate import pipeline
+from syndicate.model import RawRelease
+from syndicate.store import releases as store
+from syndicate.store.db import session
+from workers.tasks import pipeline as tasks
+
+
+@pytest.fixture
+def client(database: str, broker: str) -> redis.Redis:
+    return redis.Redis.from_url(broker.replace("redis+socket://", "unix://"))
+
+
+def _queued(client: redis.Redis) -> list[tuple[str, list[Any]]]:
+    """(task name, arguments) of each task waiting in the pipeline queue, oldest first."""
+    out = []
+    for raw in reversed(client.lrange("pipeline", 0, -1)):
+        message = json.loads(raw)
+        out.append((message["headers"]["task"], json.loads(message["headers"]["argsrepr"].replace("'", '"'))))
+    return out
+
+
+def _submit(title: str) -> str:
+    release_id, _, _ = pipeline.submit(agency_id="incheon", raw=RawRelease(title=title, body="본문입니다."))
+    return release_id
+
+
+def _stage(release_id: str) -> tuple[str, str]:
+    with session() as s:
+        row = store.get(s, release_id)
+        return row.status, store.version(s, release_id, 1).stage
+
+
+def test_with_nothing_waiting_the_whole_chain_runs_in_one_task(client: redis.Redis) -> None:
+    release_id = _submit("한 번에 끝까지")
+    tasks.STEP_TASKS["normalize"](release_id, 1)
+    assert _stage(release_id) == ("published", "publish")
+    assert _queued(client) == []  # no step was handed on; the render ran here too
+    assert client.get(tasks.RENDER_PENDING) is None
+
+
+def test_with_other_tasks_waiting_each_step_takes_its_own_task(client: redis.Redis) -> None:
+    other = _submit("먼저 대기 중")
+    release_id = _submit("차례를 지킨다")
+    tasks.enqueue([pipeline.Next("normalize", other, 1)])  # another release's step is waiting
+    tasks.STEP_TASKS["normalize"](release_id, 1)
+    assert _stage(release_id)[1] == "normalize"
+    assert _queued(client) == [
+        ("syndicate.pipeline.normalize", [other, 1]),
+        ("syndicate.pipeline.credit", [release_id, 1]),
+    ]
+
+
+def test_a_step_that_fails_in_the_chain_is_queued_with_its_own_retries(
+    client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release_id = _submit("중간에 실패")
+    real = pipeline.run_step
+
+    def flaky(step: str, release: str, version: int, **kw: Any) -> list[pipeline.Next]:
+        if step == "gate":
+            raise OSError("database went away")
+        return real(step, release, version, **kw)
+
+    monkeypatch.setattr(pipeline, "run_step", flaky)
+    tasks.STEP_TASKS["normalize"](release_id, 1)  # does not raise: the failed step is the queue's now
+    assert _stage(release_id)[1] == "credit"
+    assert _queued(client) == [("syndicate.pipeline.gate", [release_id, 1])]
+    monkeypatch.setattr(pipeline, "run_step", real)
+    client.delete("pipeline")  # a worker took the queued step, and runs it:
+    tasks.STEP_TASKS["gate"](release_id, 1)
+    assert _stage(release_id) == ("published", "publish")
