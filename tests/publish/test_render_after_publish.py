@@ -83,3 +83,24 @@ def test_a_render_that_fails_after_publishing_is_queued_as_a_task(
     assert not _rendered("ko")
     tasks.render()
     assert _rendered("ko")
+
+
+def test_a_publication_right_after_a_render_pass_waits_for_the_holdoff(client: redis.Redis) -> None:
+    """In a burst, renders are spaced out: after a pass, the next waits HOLDOFF_FACTOR times as long as it took,
+    as one queued task that every publication meanwhile joins."""
+    first = _up_to_publish("첫 번째 발행")
+    tasks.STEP_TASKS["publish"](first, 1)  # renders here, then holds the next render off
+    held = client.pttl(tasks.RENDER_HOLDOFF)
+    assert 0 < held <= tasks.HOLDOFF_MAX_MS
+    second = _up_to_publish("곧이어 두 번째 발행")
+    third = _up_to_publish("세 번째 발행")
+    tasks.STEP_TASKS["publish"](second, 1)
+    tasks.STEP_TASKS["publish"](third, 1)
+    queued = [json.loads(raw) for raw in client.lrange("pipeline", 0, -1)]
+    assert [m["headers"]["task"] for m in queued] == ["syndicate.pipeline.render"]  # one for both
+    assert queued[0]["headers"]["eta"] is not None  # due when the holdoff ends
+    assert not _rendered("ko"), "rendered during the holdoff"
+    tasks.render()  # the queued task, at its time
+    body = syndication.get_document("ko", "rss.xml").body.decode()
+    assert "곧이어 두 번째 발행" in body and "세 번째 발행" in body
+    assert client.get(tasks.RENDER_PENDING) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import Task
@@ -30,6 +31,13 @@ RETRY_KW: dict[str, Any] = {
 
 #: Set while a render task is queued: a burst of publications then costs one render, not one each.
 RENDER_PENDING = "syndicate:render-pending"
+#: Set when a render pass ends, for HOLDOFF_FACTOR times as long as it took: a publication meanwhile has its
+#: render queued for when the key expires, and the publications after it join that one. In a burst the passes
+#: then take at most 1 / (1 + HOLDOFF_FACTOR) of a process instead of one pass per publication (measured:
+#: 297 passes for 300 releases, a third of the pool's time, before); a lone publication never meets the key.
+RENDER_HOLDOFF = "syndicate:render-holdoff"
+HOLDOFF_FACTOR = 2
+HOLDOFF_MAX_MS = 1000
 
 
 def enqueue(steps: list[pipeline.Next], *, render_here: bool = False) -> None:
@@ -53,9 +61,14 @@ def _render_soon(here: bool = False) -> None:
         # The key expires by itself, so a render task lost with its worker cannot block rendering for good.
         if client is not None and not client.set(RENDER_PENDING, "1", nx=True, ex=30):
             return  # a render is queued and has not started: it will see this change
+        wait_ms = client.pttl(RENDER_HOLDOFF) if client is not None else 0
     except RedisError:
         log.warning("render coalescing unavailable; rendering anyway")
-        client = None
+        client, wait_ms = None, 0
+    if wait_ms > 0:
+        # The flag stays set until this task starts: publications until then are rendered by it.
+        app.send_task(render.name, countdown=wait_ms / 1000)
+        return
     if here and client is not None:
         # Readers wait for the render after every publication; a task of its own would add a queue hop (send,
         # broker, another process picking it up) to that wait. Coalescing is unchanged: the flag is taken as
@@ -134,10 +147,15 @@ def _render_and_announce(scopes: list[str] | None, client: Any) -> int:
     if client is not None:
         # Cleared before rendering: a change committed from here on queues one more render.
         client.delete(RENDER_PENDING)
+    started = time.monotonic()
     written = pipeline.render(scopes)
-    if written and client is not None:
+    if client is not None:
         try:
-            client.publish(syndication.FEEDS_CHANGED, "1")
+            if written:
+                client.publish(syndication.FEEDS_CHANGED, "1")
+                holdoff = min(HOLDOFF_MAX_MS, round((time.monotonic() - started) * 1000 * HOLDOFF_FACTOR))
+                if holdoff > 0:
+                    client.set(RENDER_HOLDOFF, "1", px=holdoff)
         except RedisError:
             log.warning("feed change not announced; API processes see it within their freshness interval")
     if pipeline.announces():
