@@ -90,6 +90,34 @@ def test_keys_are_stored_hashed(client: Any, agency_key: Any) -> None:
     assert key.startswith(row.prefix)
 
 
+def test_last_use_is_kept_to_the_minute(client: Any, agency_key: Any) -> None:
+    """Recorded on a key's first use, and again only once the last record is a minute old: not a write on every
+    request."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from syndicate.store.keys import LAST_USED_PRECISION
+
+    key = agency_key("incheon")
+
+    def last_used() -> Any:
+        with session() as s:
+            return s.scalars(select(ApiKeyRow.last_used_at)).one()
+
+    assert last_used() is None
+    assert client.post("/api/v1/releases", json=BODY, headers=_auth(key)).status_code == 202
+    first = last_used()
+    assert first is not None
+    assert client.post("/api/v1/releases", json=BODY, headers=_auth(key)).status_code == 202
+    assert last_used() == first
+    earlier = first - LAST_USED_PRECISION - timedelta(seconds=1)
+    with session() as s:
+        s.execute(update(ApiKeyRow).values(last_used_at=earlier))
+    assert client.post("/api/v1/releases", json=BODY, headers=_auth(key)).status_code == 202
+    assert last_used() > first
+
+
 def test_submissions_are_rate_limited_per_agency(client: Any, agency_key: Any, monkeypatch: Any) -> None:
     from syndicate.config import get_settings
 
