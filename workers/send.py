@@ -103,9 +103,10 @@ class LeanSender:
         }
         return json.dumps(envelope)
 
-    def send(self, name: str, args: list[Any] | tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> None:
+    def send(self, name: str, args: list[Any] | tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> int:
+        """Returns the queue's length with this message (LPUSH's reply)."""
         # Priority 0 lives in the list named after the queue itself (kombu's _q_for_pri).
-        self.client.lpush(self.queue_of(name), self.message(name, args, kwargs))
+        return int(self.client.lpush(self.queue_of(name), self.message(name, args, kwargs)))
 
 
 def _plain(value: Any) -> bool:
@@ -153,15 +154,16 @@ def forget() -> None:
 
 def send_task(
     app: Celery, name: str, args: list[Any] | tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
-) -> None:
-    """``app.send_task(name, args, kwargs)``, in one LPUSH when the broker allows."""
+) -> int | None:
+    """``app.send_task(name, args, kwargs)``, in one LPUSH when the broker allows. Returns the length of the
+    task's queue with it, when the LPUSH told (None when Celery sent it)."""
     sender = _sender(app)
     if sender is not None:
         try:
-            sender.send(name, args, kwargs)
-            return
+            return sender.send(name, args, kwargs)
         except RedisError as exc:
             # Celery's own path retries and reconnects as its policy says; a copy sent twice is harmless
             # (every step is idempotent), one lost is not.
             log.warning("lean send failed, sending through Celery", extra={"error": str(exc)})
     app.send_task(name, args=list(args), kwargs=kwargs)
+    return None
