@@ -43,12 +43,32 @@ def _stage(release_id: str) -> tuple[str, str]:
         return row.status, store.version(s, release_id, 1).stage
 
 
-def test_with_nothing_waiting_the_whole_chain_runs_in_one_task(client: redis.Redis) -> None:
+def test_with_nothing_waiting_the_whole_chain_runs_in_one_task(
+    client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transactions: list[str] = []
+    real = store.for_step
+
+    def counted(s: Any, release_id: str, version: int, **kw: Any) -> Any:
+        transactions.append(release_id)
+        return real(s, release_id, version, **kw)
+
+    monkeypatch.setattr(store, "for_step", counted)
     release_id = _submit("한 번에 끝까지")
     tasks.STEP_TASKS["normalize"](release_id, 1)
     assert _stage(release_id) == ("published", "publish")
     assert _queued(client) == []  # no step was handed on; the render ran here too
     assert client.get(tasks.RENDER_PENDING) is None
+    # Credit and the gate joined normalize's transaction, publishing the summary's: three, not six.
+    assert len(transactions) == 3
+    with session() as s:
+        kinds = [e.stage for e in store.events(s, release_id)]
+    assert [k for k in kinds if k in ("normalized", "credited", "licence_gate", "published")] == [
+        "normalized",
+        "credited",
+        "licence_gate",
+        "published",
+    ]
 
 
 def test_with_other_tasks_waiting_each_step_takes_its_own_task(client: redis.Redis) -> None:
@@ -71,16 +91,16 @@ def test_a_step_that_fails_in_the_chain_is_queued_with_its_own_retries(
     real = pipeline.run_step
 
     def flaky(step: str, release: str, version: int, **kw: Any) -> list[pipeline.Next]:
-        if step == "gate":
+        if step == "translate":
             raise OSError("database went away")
         return real(step, release, version, **kw)
 
     monkeypatch.setattr(pipeline, "run_step", flaky)
     tasks.STEP_TASKS["normalize"](release_id, 1)  # does not raise: the failed step is the queue's now
-    assert _stage(release_id)[1] == "credit"
-    assert _queued(client) == [("syndicate.pipeline.gate", [release_id, 1])]
+    assert _stage(release_id)[1] == "gate"
+    assert _queued(client) == [("syndicate.pipeline.translate", [release_id, 1])]
     monkeypatch.setattr(pipeline, "run_step", real)
     client.delete("pipeline")  # a worker took the queued step, and runs it:
     monkeypatch.setattr(tasks, "_busy_until", 0.0)
-    tasks.STEP_TASKS["gate"](release_id, 1)
+    tasks.STEP_TASKS["translate"](release_id, 1)
     assert _stage(release_id) == ("published", "publish")

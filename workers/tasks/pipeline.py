@@ -99,15 +99,16 @@ def run_on(step: str, release_id: str, version: int) -> list[pipeline.Next]:
     A step's own task buys fairness when others wait: their releases move on between its steps, and both pool
     processes share the work. With nothing waiting it buys only a queue hop per step (send, the broker, the
     worker's parent handing it to a pool process: 1–3 ms each, four of them before a release is public), so
-    then the chain goes on here. Each step is still its own transaction and commit, as idempotent as before; a
-    step that raises here is sent as its own task instead, with its own retries, and this task ends well."""
-    follow = pipeline.run_step(step, release_id, version)
+    then the chain goes on here, and a step with nothing slow to prepare (credit, the gate, publishing) joins
+    its predecessor's transaction (``go_on``). Every step stays idempotent; a step that raises in a transaction
+    of its own here is sent as its own task instead, with its own retries, and this task ends well."""
+    follow = pipeline.run_step(step, release_id, version, go_on=_pipeline_idle)
     for _ in pipeline.STEPS:
         nxt = _next_step(follow)
         if nxt is None or not _pipeline_idle():
             break
         try:
-            follow = pipeline.run_step(nxt.step, nxt.release_id, nxt.version)
+            follow = pipeline.run_step(nxt.step, nxt.release_id, nxt.version, go_on=_pipeline_idle)
         except Exception:  # the step's own task retries it
             log.warning(
                 "step failed in its predecessor's task; queued as its own",
