@@ -183,12 +183,17 @@ def listen(cache: FeedCache, stop: threading.Event) -> None:
                 pubsub.subscribe(syndication.FEEDS_CHANGED)
                 cache.changed()  # anything announced while we were not subscribed
                 while not stop.is_set():
-                    if pubsub.get_message(timeout=1.0) is not None:
+                    # A short wait, so that a stopping app's listener is gone within it (FeedApp.stop).
+                    if pubsub.get_message(timeout=LISTEN_TIMEOUT) is not None and not stop.is_set():
                         cache.changed()
                         _refresh(cache)
         except (RedisError, OSError) as exc:
             log.warning("feed announcements unavailable; retrying", extra={"error": str(exc)})
             stop.wait(1.0)
+
+
+#: Seconds the listener waits for an announcement before it checks whether it should stop.
+LISTEN_TIMEOUT = 0.2
 
 
 def _refresh(cache: FeedCache) -> None:
@@ -213,6 +218,14 @@ class FeedApp:
                 target=listen, args=(self.cache, self._stop), name="feed-announcements", daemon=True
             )
             self._listener.start()
+
+    def stop(self) -> None:
+        """Stop following announcements (the app shuts down). Without it, the listener thread outlived its app:
+        in one process serving app after app (the tests), an old listener answered a later announcement with
+        queries made with whatever settings were current then."""
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=2 * LISTEN_TIMEOUT + 1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -263,5 +276,16 @@ class FeedFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/feeds/"):
             await self.feeds(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self.app(scope, self._watch_shutdown(receive), send)
         else:
             await self.app(scope, receive, send)
+
+    def _watch_shutdown(self, receive: Receive) -> Receive:
+        async def watched() -> MutableMapping[str, Any]:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self.feeds.stop()
+            return message
+
+        return watched

@@ -115,3 +115,22 @@ def test_a_refresh_loads_changed_feeds_and_leaves_unrendered_ones_to_their_reque
     cache.refresh()
     assert cache.fresh_entry("ko/rss.xml") is None
     assert "아직 렌더링 전" in cache.get("ko/rss.xml").doc.body.decode()
+
+
+def test_the_announcement_listener_stops_with_the_app(database: str, broker: str) -> None:
+    """An app that shuts down (lifespan) takes its listener thread with it: left running, it answered later
+    announcements with queries under whatever settings were current then."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from syndicate.api.app import create_app
+
+    def listeners() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "feed-announcements" and t.is_alive())
+
+    before = listeners()
+    with TestClient(create_app()) as client:
+        assert client.get("/feeds/ko/rss.xml").status_code == 200
+        assert listeners() == before + 1
+    assert listeners() == before
