@@ -7,6 +7,8 @@ real worker and API processes.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
@@ -16,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
@@ -126,6 +128,23 @@ def broker(_broker_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
     reconfigure()
     return _broker_url
+
+
+@pytest.fixture
+def broker_client(database: str, broker: str) -> redis.Redis:
+    """A Redis client on the test broker, beside a ready database (for tests that run steps and look into the
+    queues)."""
+    return redis.Redis.from_url(broker.replace("redis+socket://", "unix://"))
+
+
+def queued_tasks(client: redis.Redis, queue: str = "pipeline") -> list[tuple[str, list[Any]]]:
+    """(task name, positional arguments) of each task waiting in ``queue``, oldest first."""
+    out = []
+    for raw in reversed(client.lrange(queue, 0, -1)):  # LPUSH: the newest first
+        message = json.loads(raw)
+        args, _, _ = json.loads(base64.b64decode(message["body"]))
+        out.append((message["headers"]["task"], args))
+    return out
 
 
 def _child_env() -> dict[str, str]:

@@ -14,6 +14,7 @@ from syndicate import pipeline, syndication
 from syndicate.model import RawRelease
 from syndicate.store.db import session
 from syndicate.store.feeds import scope_version
+from tests.conftest import queued_tasks
 from workers.tasks import pipeline as tasks
 
 
@@ -26,7 +27,7 @@ def _up_to_publish(title: str) -> str:
 
 def _queued(client: redis.Redis) -> list[str]:
     """Names of the tasks waiting in the pipeline queue."""
-    return [json.loads(raw)["headers"]["task"] for raw in client.lrange("pipeline", 0, -1)]
+    return [name for name, _ in queued_tasks(client)]
 
 
 def _rendered(scope: str) -> bool:
@@ -35,8 +36,8 @@ def _rendered(scope: str) -> bool:
 
 
 @pytest.fixture
-def client(database: str, broker: str) -> redis.Redis:
-    return redis.Redis.from_url(broker.replace("redis+socket://", "unix://"))
+def client(broker_client: redis.Redis) -> redis.Redis:
+    return broker_client
 
 
 def test_the_publishing_step_renders_and_announces_in_its_own_process(client: redis.Redis) -> None:

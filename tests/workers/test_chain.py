@@ -4,7 +4,6 @@ the real Redis broker, with the step tasks called in this process as a pool proc
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,22 +13,14 @@ from syndicate import pipeline
 from syndicate.model import RawRelease
 from syndicate.store import releases as store
 from syndicate.store.db import session
+from tests.conftest import queued_tasks
 from workers.tasks import pipeline as tasks
 
 
 @pytest.fixture
-def client(database: str, broker: str, monkeypatch: pytest.MonkeyPatch) -> redis.Redis:
+def client(broker_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> redis.Redis:
     monkeypatch.setattr(tasks, "_busy_until", 0.0)  # what an earlier test saw of the queue is not this one's
-    return redis.Redis.from_url(broker.replace("redis+socket://", "unix://"))
-
-
-def _queued(client: redis.Redis) -> list[tuple[str, list[Any]]]:
-    """(task name, arguments) of each task waiting in the pipeline queue, oldest first."""
-    out = []
-    for raw in reversed(client.lrange("pipeline", 0, -1)):
-        message = json.loads(raw)
-        out.append((message["headers"]["task"], json.loads(message["headers"]["argsrepr"].replace("'", '"'))))
-    return out
+    return broker_client
 
 
 def _submit(title: str) -> str:
@@ -57,7 +48,7 @@ def test_with_nothing_waiting_the_whole_chain_runs_in_one_task(
     release_id = _submit("한 번에 끝까지")
     tasks.STEP_TASKS["normalize"](release_id, 1)
     assert _stage(release_id) == ("published", "publish")
-    assert _queued(client) == []  # no step was handed on; the render ran here too
+    assert queued_tasks(client) == []  # no step was handed on; the render ran here too
     assert client.get(tasks.RENDER_PENDING) is None
     # Credit and the gate joined normalize's transaction, publishing the summary's: three, not six.
     assert len(transactions) == 3
@@ -78,7 +69,7 @@ def test_with_other_tasks_waiting_each_step_takes_its_own_task(client: redis.Red
     tasks.STEP_TASKS["normalize"](release_id, 1)
     assert _stage(release_id)[1] == "normalize"
     assert tasks._busy_until > 0  # remembered for a moment: the next steps go to the queue without asking
-    assert _queued(client) == [
+    assert queued_tasks(client) == [
         ("syndicate.pipeline.normalize", [other, 1]),
         ("syndicate.pipeline.credit", [release_id, 1]),
     ]
@@ -98,7 +89,7 @@ def test_a_step_that_fails_in_the_chain_is_queued_with_its_own_retries(
     monkeypatch.setattr(pipeline, "run_step", flaky)
     tasks.STEP_TASKS["normalize"](release_id, 1)  # does not raise: the failed step is the queue's now
     assert _stage(release_id)[1] == "gate"
-    assert _queued(client) == [("syndicate.pipeline.translate", [release_id, 1])]
+    assert queued_tasks(client) == [("syndicate.pipeline.translate", [release_id, 1])]
     monkeypatch.setattr(pipeline, "run_step", real)
     client.delete("pipeline")  # a worker took the queued step, and runs it:
     monkeypatch.setattr(tasks, "_busy_until", 0.0)
