@@ -14,8 +14,8 @@ syndicate/pipeline.py), so they add no round of their own. So 1 round, 0.2 s; th
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +27,6 @@ import httpx
 
 from bench.common import (
     PY,
-    ROOT,
     WORKER_GRACE,
     Result,
     create_key,
@@ -84,20 +83,12 @@ def _feeds(marker: str) -> dict[str, bytes]:
 def provider(delay: float) -> Iterator[str]:
     """The loopback LibreTranslate in a process of its own: in this one, the polling loop's work would hold its
     answers back (one interpreter lock) and time the benchmark instead of the service."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.translate.loopback", "--delay", str(delay)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    loopback = [sys.executable, "-m", "tests.translate.loopback", "--port", str(port), "--delay", str(delay)]
+    with process(loopback, os.environ.copy()):
         wait_http(f"{url}/_loopback/calls")
         yield url
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def _calls(url: str) -> int:
