@@ -16,18 +16,16 @@ splits the batch and this provider remembers the limit for later calls.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 from typing import Any
 
 import httpx
 
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, InputError, ProviderUnavailable, UnknownLanguage
-from syndicate.netguard import deadline, guarded_client
+from syndicate.netguard import deadline
 from syndicate.translate.base import BatchTooLarge
+from syndicate.translate.client import shared_client
 
 #: Our language codes where LibreTranslate's differ (we use Google's: zh-CN, zh-TW).
 CODES = {"zh-CN": "zh", "zh-TW": "zt"}
@@ -39,27 +37,6 @@ MAX_CHARS = 5000
 
 _LIMIT = re.compile(r"request \((\d+)\) exceeds (?:text|character) limit \((\d+)\)", re.IGNORECASE)
 _UNSUPPORTED = re.compile(r"is not supported|is not available as a target language", re.IGNORECASE)
-
-_clients: dict[tuple[Any, ...], httpx.Client] = {}
-_clients_lock = threading.Lock()
-
-
-def shared_client(settings: Settings) -> httpx.Client:
-    """One guarded client per process (and per guard policy), so connections are reused across calls, languages
-    and releases. httpx.Client is safe to share between threads. Keyed by the process id too: a client made
-    before a worker forked must not share its sockets with the child."""
-    key = (os.getpid(), tuple(settings.allow_hosts), settings.user_agent)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=60.0)
-            # TCP_NODELAY as requests/urllib3 set it: httpcore writes a request's headers and body separately,
-            # and on a kept-alive connection Nagle would hold the body until the server's delayed ACK (40 ms).
-            nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            client = _clients[key] = guarded_client(
-                settings, limits=limits, socket_options=nodelay, follow_redirects=False
-            )
-        return client
 
 
 class LibreTranslateProvider:

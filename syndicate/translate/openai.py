@@ -1,7 +1,10 @@
 """An OpenAI-compatible chat endpoint (self-hosted models: vLLM, llama.cpp, Ollama, LiteLLM ...) as a Translator.
 
 deep-translator's ChatGptTranslator uses the retired ``openai.ChatCompletion`` interface and cannot be pointed
-at another base URL, so this speaks ``POST {base}/chat/completions`` itself, through the SSRF-guarded client.
+at another base URL, so this speaks ``POST {base}/chat/completions`` itself, through the SSRF-guarded client the
+providers share (translate/client.py). A chat endpoint takes one text per request, so the chain sends a release's
+segments side by side (``translate_concurrency``); on the kept-alive client they reuse the connections of the
+requests before them, where a client per call made each segment connect anew (and, over HTTPS, handshake).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import httpx
 
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, InputError, ProviderUnavailable
-from syndicate.netguard import guarded_client
+from syndicate.netguard import deadline
 from syndicate.translate.base import language_name
+from syndicate.translate.client import shared_client
 
 PROMPT = (
     "You translate press releases from {source} to {target}. Translate the user's text. Keep every marker "
@@ -41,12 +45,14 @@ class OpenAIChatTranslator:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return cls(settings.openai_base_url, settings.openai_model, settings, key)
 
-    def translate_batch(self, segments: list[str], source: str, target: str) -> list[str]:
-        timeout = httpx.Timeout(self._settings.translate_timeout, connect=5.0)
-        with guarded_client(self._settings, timeout=timeout, follow_redirects=False) as client:
-            return [self._one(client, text, source, target) for text in segments]
+    def warm_up(self) -> None:
+        """Make this process's client now (its TLS context loads the CA bundle), not in the first request."""
+        shared_client(self._settings)
 
-    def _one(self, client: httpx.Client, text: str, source: str, target: str) -> str:
+    def translate_batch(self, segments: list[str], source: str, target: str) -> list[str]:
+        return [self._one(text, source, target) for text in segments]
+
+    def _one(self, text: str, source: str, target: str) -> str:
         body = {
             "model": self.model,
             "temperature": 0,
@@ -58,10 +64,15 @@ class OpenAIChatTranslator:
                 {"role": "user", "content": text},
             ],
         }
+        limit = self._settings.translate_timeout
         try:
-            answer = client.post(self._url, json=body, headers=self._headers)
+            # The deadline bounds the whole exchange: a server dripping its answer byte by byte cannot hold us.
+            with deadline(limit):
+                answer = shared_client(self._settings).post(
+                    self._url, json=body, headers=self._headers, timeout=httpx.Timeout(limit, connect=min(5.0, limit))
+                )
         except httpx.TimeoutException as exc:
-            raise ProviderUnavailable("openai: timed out", provider=self.name) from exc
+            raise ProviderUnavailable(f"openai: no answer within {limit:g}s", provider=self.name) from exc
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"openai: {type(exc).__name__}", provider=self.name) from exc
         self._check_status(answer)

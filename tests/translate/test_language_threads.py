@@ -14,7 +14,7 @@ from syndicate.errors import SyndicateError
 from syndicate.model import Release
 from syndicate.translate import LocalMemory
 from syndicate.translate.chain import TranslatorChain
-from syndicate.translate.libre import _clients
+from syndicate.translate.client import _clients
 from tests.translate.loopback import LoopbackServer, use_libre
 
 RELEASE = Release(title="인천시 청년 일자리", paragraphs=["시는 올해 예산을 늘린다.", "문의 바람."], language="ko")

@@ -78,6 +78,16 @@ def test_libre_keeps_its_connection_alive_between_calls(provider: LoopbackServer
     assert len(set(provider.state.ports)) == 1, provider.state.ports
 
 
+def test_openai_keeps_its_connections_alive_between_calls(provider: LoopbackServer) -> None:
+    # One segment per request (a chat endpoint has no batch API), one at a time here (concurrency 1): every
+    # request after the first goes on the connection the one before it left open.
+    translators = chain(provider, ["openai"], concurrency=1)
+    for language in ("en", "ja"):
+        translate_release(release(), language, translators, GLOSSARY, LocalMemory())
+    assert provider.state.calls["/v1/chat/completions"] == 8
+    assert len(set(provider.state.ports)) == 1, provider.state.ports
+
+
 def test_libre_sends_the_api_key(provider: LoopbackServer) -> None:
     translators = chain(provider, ["libre"], libretranslate_key="s3cret")
     translate_release(release(), "en", translators, GLOSSARY, LocalMemory())
@@ -184,6 +194,10 @@ def test_timeouts_fall_back_and_garbage_is_refused(provider: LoopbackServer) -> 
             release("하나."), "en", chain(provider, ["libre"], translate_attempts=1), GLOSSARY, LocalMemory()
         )
     assert "no answer within" in str(caught.value)
+    with pytest.raises(ProviderUnavailable, match=r"openai: no answer within 2s"):
+        translate_release(
+            release("하나."), "en", chain(provider, ["openai"], translate_attempts=1), GLOSSARY, LocalMemory()
+        )
     provider.state.delay = 0.0
     provider.state.garbage = True
     with pytest.raises(ProviderUnavailable, match="every translation provider failed"):
