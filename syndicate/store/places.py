@@ -120,26 +120,30 @@ _BY_QUARTERS_SQLITE = " UNION ALL ".join(
 )
 
 
-def by_quarters(s: Session, quarters: Sequence[Sequence[int]], masks: Sequence[int]) -> list[tuple[str, str]]:
+def by_quarters(s: Session, quarters: Sequence[Sequence[int]], masks: Sequence[Sequence[int]]) -> list[tuple[str, str]]:
     """(release id, fingerprint) of the stored releases whose quarter k is ``q[k] ^ mask`` for some ``q`` of
-    ``quarters`` (each a fingerprint's four 16-bit quarters) and some ``mask`` of ``masks``: the near-duplicate
-    candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
+    ``quarters`` (each a fingerprint's four 16-bit quarters) and some ``mask`` of ``masks[k]``: the
+    near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
 
     One query, each quarter's indexed lookup of its values. On SQLite the quarters and masks are bound as JSON
     arrays (a statement prepared once, the neighbours worked out in it). Elsewhere (PostgreSQL: a bitmap OR)
     the values are written into the statement as integer literals: bound one by one, SQLAlchemy's
     per-parameter processing cost more than the lookups, and literals have no parameter limit."""
-    if not quarters or not masks:
+    if not quarters or not any(masks):
         return []
     conn = s.connection()
     if conn.dialect.name == "sqlite":
         # int(): nothing but an integer is ever written into the JSON (nor, below, into the SQL)
-        flips = f"[{','.join(map(str, map(int, masks)))}]"
-        arrays = [(f"[{','.join(str(int(q[k])) for q in quarters)}]", flips) for k in range(len(_QUARTERS))]
+        arrays = [
+            (f"[{','.join(str(int(q[k])) for q in quarters)}]", f"[{','.join(map(str, map(int, masks[k])))}]")
+            for k in range(len(_QUARTERS))
+        ]
         rows: Iterable[Any] = driver_rows(conn, _BY_QUARTERS_SQLITE, tuple(p for pair in arrays for p in pair))
     else:
-        values = [sorted({int(q[k]) ^ int(mask) for q in quarters for mask in masks}) for k in range(len(_QUARTERS))]
-        where = " OR ".join(f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS))
+        values = [sorted({int(q[k]) ^ int(mask) for q in quarters for mask in masks[k]}) for k in range(len(_QUARTERS))]
+        where = " OR ".join(
+            f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS) if values[k]
+        )
         rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
     found = {release_id: fp for release_id, fp in rows if fp}
     return sorted(found.items())

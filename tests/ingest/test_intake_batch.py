@@ -192,7 +192,7 @@ def test_near_duplicate_candidates_are_the_releases_sharing_a_probe_key(database
         assert found == expected
         assert len(found) >= len(probed) * 8  # every near one is among them
         assert places.by_quarters(s, [], ident.MASKS) == []
-        one = places.by_quarters(s, [ident.quarters(probed[0])], [0])
+        one = places.by_quarters(s, [ident.quarters(probed[0])], [[0]] * 4)
         assert one == sorted(
             (i, fp)
             for i, fp in ids.items()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from syndicate.model import RawRelease
 from syndicate.normalize.identity import (
     NEAR_BITS,
+    RADII,
     canonical_url,
     content_hash,
     distance,
@@ -68,7 +69,12 @@ def test_an_outlet_copy_is_near_and_other_releases_are_far() -> None:
 def test_probes_find_every_near_pair() -> None:
     a = fingerprint(NAJU[0]) or ""
     keys = set(probes(a))
-    assert len(keys) == 4 * 17
+    assert len(keys) == 4 + 3 * 16  # every quarter's value, and the one-bit neighbours of three of them
+    # Every way of spreading up to NEAR_BITS differing bits over the four quarters leaves a quarter within the
+    # bits its probes flip (so the quarter missing from the neighbours is never the only one close enough).
+    for spread in itertools.product(range(NEAR_BITS + 1), repeat=4):
+        if sum(spread) <= NEAR_BITS:
+            assert any(bits <= radius for bits, radius in zip(spread, RADII, strict=True)), spread
     # The worst cases: NEAR_BITS bits flipped, spread over the quarters in every way (two bits in each of three
     # quarters leaves the fourth exact; one quarter always has one bit or none).
     rng = random.Random(7)
