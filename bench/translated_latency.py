@@ -8,7 +8,7 @@ languages side by side, ``translate_concurrency`` = 4 in flight each): one round
 picked from the source before that round and translated in it, alongside the release (``_summary_ahead`` in
 syndicate/pipeline.py), so they add no round of their own. So 1 round, 0.2 s; the target is p95 ≤ 1.5 × that.
 
-    python bench/translated_latency.py [--quick] [--n 20]
+    python bench/translated_latency.py [--quick] [--n 40]
 """
 
 from __future__ import annotations
@@ -144,7 +144,9 @@ def measure(n: int) -> tuple[list[float], int]:
 
 
 def run(quick: bool = False, n: int | None = None) -> list[Result]:
-    figures, calls = measure(n or (3 if quick else 20))
+    # 40 releases: the p95 of 20 was the second slowest of them, and one slow moment of this shared machine
+    # decided it; of 40 it is the third slowest.
+    figures, calls = measure(n or (3 if quick else 40))
     p50 = statistics.median(figures)
     p95_s = p95(figures)
     reference = LATENCY * ROUNDS
