@@ -9,6 +9,9 @@ thread-safety, so one kept per pool serves every command; when kombu replaces th
 connection error) the next command gets a new client on the new pool.
 
 Everything else (messages, acks late, visibility, restore of unacked messages) is kombu's own code.
+
+One repair: a command on a channel whose connection is already closed raises a connection error, not
+kombu's AttributeError (see ``conn_or_acquire``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ class Channel(kombu_redis.Channel):
         if client:
             yield client
             return
+        if self._pool is None and getattr(self.connection, "client", None) is None:
+            # The channel is being closed after a broker error: its pools are gone and so is its connection's
+            # address, and building a pool again (kombu's own code does it here too) fails with an
+            # AttributeError. That happened when the worker, losing Redis with a task delivered and not yet
+            # acked, closed the channel and tried to put the task back: no caller expects an AttributeError, and
+            # the worker stopped ("Unrecoverable error") instead of reconnecting. A connection error is what
+            # the callers handle: the worker reconnects, and the task, still in the unacked index, is delivered
+            # again when it becomes visible (the pipeline's stalled-release sweep resumes its release sooner).
+            raise ConnectionError("the broker connection of this channel is closed")
         pool = self.pool
         kept = self._kept
         if kept is None or kept[0] is not pool:

@@ -43,3 +43,26 @@ def test_messages_go_round_with_late_acks(installed: None, broker: str) -> None:
             message.ack()
             assert client.hlen("unacked") == 0
         queue.close()
+
+
+def test_a_channel_closed_with_a_message_unacked_raises_a_connection_error(installed: None, broker: str) -> None:
+    """The broker gone while a task is delivered and not acked: the worker closes the connection, and the closing
+    channel tries to put the message back. That must fail as a connection error, which the worker's consumer
+    ignores and reconnects after (kombu.common.ignore_errors), not as an AttributeError, which stopped the
+    worker for good."""
+    from kombu.common import ignore_errors
+
+    conn = Connection(broker)
+    queue = conn.SimpleQueue("transport-closed")
+    queue.put({"n": 1})
+    message = queue.get(timeout=5)
+    channel = conn.default_channel
+    assert channel.qos._delivered, "the message is delivered and not acked"
+    # As after a broker error: the channel's pools are dropped and the transport's connection is released.
+    channel._disconnect_pools()
+    conn.transport.client = None  # what kombu's Connection.release leaves on the transport the channel holds
+    with pytest.raises(ConnectionError):
+        channel.qos.restore_unacked()
+    ignore_errors(conn, channel.close)  # as the consumer closes it: no error escapes
+    conn.transport.client = conn
+    del message
