@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from syndicate.config import Settings
-from syndicate.netguard import guarded_client
+from syndicate.netguard import deadline, guarded_client
 
 _clients: dict[tuple[Any, ...], httpx.Client] = {}
 _clients_lock = threading.Lock()
@@ -33,3 +33,12 @@ def shared_client(settings: Settings) -> httpx.Client:
                 settings, limits=limits, socket_options=nodelay, follow_redirects=False
             )
         return client
+
+
+def post(settings: Settings, url: str, **kwargs: Any) -> httpx.Response:
+    """POST to a provider on the shared client within ``translate_timeout``: each read and connect by httpx's
+    timeout, and the whole exchange by the guard's deadline, so a server dripping its answer byte by byte cannot
+    hold the request past it. httpx's exceptions are the caller's to map (each names its provider)."""
+    limit = settings.translate_timeout
+    with deadline(limit):
+        return shared_client(settings).post(url, timeout=httpx.Timeout(limit, connect=min(5.0, limit)), **kwargs)

@@ -23,9 +23,8 @@ import httpx
 
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, InputError, ProviderUnavailable, UnknownLanguage
-from syndicate.netguard import deadline
+from syndicate.translate import client
 from syndicate.translate.base import BatchTooLarge
-from syndicate.translate.client import shared_client
 
 #: Our language codes where LibreTranslate's differ (we use Google's: zh-CN, zh-TW).
 CODES = {"zh-CN": "zh", "zh-TW": "zt"}
@@ -59,7 +58,7 @@ class LibreTranslateProvider:
 
     def warm_up(self) -> None:
         """Make this process's client now (its TLS context loads the CA bundle), not in the first request."""
-        shared_client(self._settings)
+        client.shared_client(self._settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LibreTranslateProvider:
@@ -80,11 +79,8 @@ class LibreTranslateProvider:
         }
         if self._key:
             body["api_key"] = self._key
-        timeout = httpx.Timeout(self._timeout, connect=min(5.0, self._timeout))
         try:
-            # The deadline bounds the whole exchange: a server dripping its answer byte by byte cannot hold us.
-            with deadline(self._timeout):
-                answer = shared_client(self._settings).post(self._url, json=body, timeout=timeout)
+            answer = client.post(self._settings, self._url, json=body)
         except httpx.TimeoutException as exc:
             raise ProviderUnavailable(f"libre: no answer within {self._timeout:g}s", provider=self.name) from exc
         except httpx.HTTPError as exc:

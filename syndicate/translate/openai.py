@@ -15,9 +15,8 @@ import httpx
 
 from syndicate.config import Settings
 from syndicate.errors import ConfigError, InputError, ProviderUnavailable
-from syndicate.netguard import deadline
+from syndicate.translate import client
 from syndicate.translate.base import language_name
-from syndicate.translate.client import shared_client
 
 PROMPT = (
     "You translate press releases from {source} to {target}. Translate the user's text. Keep every marker "
@@ -47,7 +46,7 @@ class OpenAIChatTranslator:
 
     def warm_up(self) -> None:
         """Make this process's client now (its TLS context loads the CA bundle), not in the first request."""
-        shared_client(self._settings)
+        client.shared_client(self._settings)
 
     def translate_batch(self, segments: list[str], source: str, target: str) -> list[str]:
         return [self._one(text, source, target) for text in segments]
@@ -64,14 +63,10 @@ class OpenAIChatTranslator:
                 {"role": "user", "content": text},
             ],
         }
-        limit = self._settings.translate_timeout
         try:
-            # The deadline bounds the whole exchange: a server dripping its answer byte by byte cannot hold us.
-            with deadline(limit):
-                answer = shared_client(self._settings).post(
-                    self._url, json=body, headers=self._headers, timeout=httpx.Timeout(limit, connect=min(5.0, limit))
-                )
+            answer = client.post(self._settings, self._url, json=body, headers=self._headers)
         except httpx.TimeoutException as exc:
+            limit = self._settings.translate_timeout
             raise ProviderUnavailable(f"openai: no answer within {limit:g}s", provider=self.name) from exc
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"openai: {type(exc).__name__}", provider=self.name) from exc
