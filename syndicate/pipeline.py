@@ -601,9 +601,10 @@ def retry_translations(at: datetime | None = None) -> list[str]:
     return translation.retry_pending(at)
 
 
-def render(scopes: list[str] | None = None) -> int:
-    """Render stale feed documents (all stale ones when scopes is None); returns how many were written."""
-    return syndication.render_stale(scopes)
+def render(scopes: list[str] | None = None, saved: Callable[[], None] | None = None) -> int:
+    """Render stale feed documents (all stale ones when scopes is None); returns how many were written.
+    ``saved``: called when the language-wide feeds are stored and narrower ones follow (render_stale)."""
+    return syndication.render_stale(scopes, saved)
 
 
 def announces() -> bool:

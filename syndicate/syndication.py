@@ -32,7 +32,7 @@ from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store import translations as translation_store
 from syndicate.store.db import session
-from syndicate.store.tables import FeedDocumentRow, FeedScopeRow, ReleaseRow
+from syndicate.store.tables import FeedDocumentRow, ReleaseRow
 from syndicate.translate import label as translation_label
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -115,6 +115,11 @@ class Scope:
         elif self.category:
             key += f"/categories/{self.category}"
         return key
+
+    @property
+    def wide(self) -> bool:
+        """Every agency's and every category's releases in its language (or pair of languages)."""
+        return self.agency_id is None and self.category is None
 
     @classmethod
     def parse(cls, key: str, registry: Registry | None = None) -> Scope:
@@ -500,27 +505,45 @@ def _etag(fmt: Format, meta: FeedMeta, item_keys: list[bytes] | None, body: byte
 FEEDS_CHANGED = "syndicate:feeds-changed"
 
 
-def render_stale(scope_keys: Iterable[str] | None = None) -> int:
-    documents: list[tuple[str, str, int, bytes, str, datetime]] = []
+def render_stale(scope_keys: Iterable[str] | None = None, saved: Callable[[], None] | None = None) -> int:
+    """Render stale feed documents (all stale scopes when ``scope_keys`` is None); returns how many were written.
+
+    The language-wide feeds (every agency, and their bilingual forms) are rendered and committed first, then the
+    narrower ones: a publication always changes the feeds that every reader of a language follows, and those
+    readers should not wait for a dozen agency and category feeds with fewer readers each. ``saved`` is called
+    after that first commit, when narrower feeds follow, so that the caller can announce it (it announces the
+    end of the pass itself). The second commit costs one more statement and commit per pass."""
+    written = 0
     with session() as s:
         registry = get_registry()
         rendered = feed_store.rendered_versions(s)
         wanted = set(scope_keys) if scope_keys is not None else None
-        todo: list[tuple[Scope, FeedScopeRow, list[Format]]] = []
+        todo: list[tuple[Scope, int, datetime, list[Format]]] = []
         for row in feed_store.all_scopes(s):
             if wanted is not None and row.scope not in wanted:
                 continue
             stale = [f for f in FORMATS.values() if rendered.get((row.scope, f.name), -1) < row.version]
             if stale:
-                todo.append((Scope.parse(row.scope, registry), row, stale))
-        known = RenderPass(s, _shown_languages(scope for scope, _, _ in todo))
-        for scope, row, stale in todo:
-            items = items_for(s, scope, known)  # once for all three formats
-            for fmt in stale:
-                body, etag = _render(scope, fmt, row.changed_at, items, known)
-                documents.append((scope.key, fmt.name, row.version, body, etag, row.changed_at))
-        feed_store.save_documents(s, documents)  # one statement for the whole pass
-    return len(documents)
+                todo.append((Scope.parse(row.scope, registry), row.version, row.changed_at, stale))
+        known = RenderPass(s, _shown_languages(scope for scope, _, _, _ in todo))
+        wide = [entry for entry in todo if entry[0].wide]
+        narrow = [entry for entry in todo if not entry[0].wide]
+        for batch in (wide, narrow) if wide and narrow else (todo,):
+            documents: list[tuple[str, str, int, bytes, str, datetime]] = []
+            for scope, version, changed_at, stale in batch:
+                items = items_for(s, scope, known)  # once for all three formats
+                for fmt in stale:
+                    body, etag = _render(scope, fmt, changed_at, items, known)
+                    documents.append((scope.key, fmt.name, version, body, etag, changed_at))
+            feed_store.save_documents(s, documents)  # one statement for the whole batch
+            written += len(documents)
+            if batch is wide:
+                # Narrower scopes read in the next transaction may be newer than their version read above:
+                # a document is then stored as older than it is and rendered again, never the other way.
+                s.commit()
+                if saved is not None:
+                    saved()
+    return written
 
 
 def _shown_languages(scopes: Iterable[Scope]) -> set[str]:

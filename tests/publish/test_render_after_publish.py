@@ -72,7 +72,7 @@ def test_a_render_that_fails_after_publishing_is_queued_as_a_task(
 ) -> None:
     release_id = _up_to_publish("렌더링 실패")
 
-    def broken(scopes: Any = None) -> int:
+    def broken(scopes: Any = None, saved: Any = None) -> int:
         raise OSError("disk full")
 
     with monkeypatch.context() as patched:
@@ -110,3 +110,32 @@ def test_a_publication_right_after_a_render_pass_waits_for_the_holdoff(
     body = syndication.get_document("ko", "rss.xml").body.decode()
     assert "곧이어 두 번째 발행" in body and "세 번째 발행" in body
     assert client.get(tasks.RENDER_PENDING) is None
+
+
+def test_the_language_wide_feeds_are_stored_and_announced_before_the_narrower_ones(
+    client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    syndication.render_stale()
+    release_id = _up_to_publish("넓은 피드 먼저")
+    seen: list[tuple[bool, bool]] = []
+    announce = tasks._announce
+
+    def announcing(redis_client: Any) -> None:
+        # What a reader finds at each announcement: the language-wide feed, the agency's feed.
+        seen.append((_rendered("ko"), _rendered("ko/agencies/incheon")))
+        announce(redis_client)
+
+    monkeypatch.setattr(tasks, "_announce", announcing)
+    tasks.STEP_TASKS["publish"](release_id, 1)
+    assert seen == [(True, False), (True, True)]
+    assert "넓은 피드 먼저" in syndication.get_document("ko/agencies/incheon", "rss.xml").body.decode()
+
+
+def test_a_pass_with_only_one_kind_of_scope_commits_once(database: str) -> None:
+    syndication.render_stale()
+    pipeline.run_step("publish", _up_to_publish("한 번에"), 1)
+    calls: list[int] = []
+    assert syndication.render_stale(["ko/agencies/incheon"], lambda: calls.append(1)) == 3
+    assert calls == [] and _rendered("ko/agencies/incheon") and not _rendered("ko")
+    assert syndication.render_stale(None, lambda: calls.append(1)) == 3  # "ko" alone is left
+    assert calls == [] and _rendered("ko")

@@ -169,19 +169,26 @@ def _render_and_announce(scopes: list[str] | None, client: Any) -> int:
         # Cleared before rendering: a change committed from here on queues one more render.
         client.delete(RENDER_PENDING)
     started = time.monotonic()
-    written = pipeline.render(scopes)
-    if client is not None:
+    written = pipeline.render(scopes, saved=(lambda: _announce(client)) if client is not None else None)
+    if client is not None and written:
+        _announce(client)
+        holdoff = min(HOLDOFF_MAX_MS, round((time.monotonic() - started) * 1000 * HOLDOFF_FACTOR))
         try:
-            if written:
-                client.publish(syndication.FEEDS_CHANGED, "1")
-                holdoff = min(HOLDOFF_MAX_MS, round((time.monotonic() - started) * 1000 * HOLDOFF_FACTOR))
-                if holdoff > 0:
-                    client.set(RENDER_HOLDOFF, "1", px=holdoff)
+            if holdoff > 0:
+                client.set(RENDER_HOLDOFF, "1", px=holdoff)
         except RedisError:
-            log.warning("feed change not announced; API processes see it within their freshness interval")
+            log.warning("render holdoff not set; the next publication renders at once")
     if pipeline.announces():
         app.send_task("syndicate.deliver.websub")
     return written
+
+
+def _announce(client: Any) -> None:
+    """Tell the API processes that renderings changed (the pass's language-wide feeds, before its narrower ones)."""
+    try:
+        client.publish(syndication.FEEDS_CHANGED, "1")
+    except RedisError:
+        log.warning("feed change not announced; API processes see it within their freshness interval")
 
 
 @app.task(name="syndicate.pipeline.release_embargoes", **RETRY_KW)
