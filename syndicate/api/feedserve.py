@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import anyio
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE
 
 from syndicate import syndication
@@ -89,6 +90,9 @@ class FeedCache:
         self.fresh = fresh
         self.size = size
         self.entries: OrderedDict[str, Entry] = OrderedDict()
+        #: get() runs in worker threads (FeedApp): their changes to the order and size of ``entries`` take
+        #: turns. Held for those changes only, never across a query, so the event loop never waits on a query.
+        self._order = threading.Lock()
         #: Bumped (from the listener thread) when feeds were rendered: every entry is then checked again. A
         #: counter, not a walk over the entries, because the event loop may be changing them meanwhile.
         self.generation = 0
@@ -121,29 +125,45 @@ class FeedCache:
         this alone."""
         entry = self.entries.get(path)
         if entry is not None and entry.generation == self.generation and time.monotonic() - entry.checked < self.fresh:
-            self.entries.move_to_end(path)
+            with self._order:
+                if path in self.entries:  # not dropped by a thread meanwhile
+                    self.entries.move_to_end(path)
             return entry
         return None
 
     def get(self, path: str) -> Entry:
+        return self.current(path) or self.load(path)
+
+    def current(self, path: str) -> Entry | None:
+        """The entry if it may be served as it is: fresh, or its stored rendering still has the entry's ETag (one
+        small query). Else None, and ``load`` answers."""
         # Taken before the freshness test: a change announced from here on leaves the entry to be checked again.
-        now = time.monotonic()
-        generation = self.generation
+        now, generation = time.monotonic(), self.generation
         fresh = self.fresh_entry(path)
         if fresh is not None:
             return fresh
         entry = self.entries.get(path)
         scope, _, filename = path.rpartition("/")
-        if entry is not None and syndication.fresh_etag(scope, filename) == entry.doc.etag:
-            entry.checked, entry.generation = now, generation
-        else:
-            doc = syndication.get_document(scope, filename)
-            entry = _entry(path, doc, now, generation)
-        self.entries[path] = entry
-        self.entries.move_to_end(path)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        if entry is None or syndication.fresh_etag(scope, filename) != entry.doc.etag:
+            return None
+        entry.checked, entry.generation = now, generation
+        self._keep(path, entry)
         return entry
+
+    def load(self, path: str) -> Entry:
+        """The stored rendering, rendered now if its render pass has not stored it yet (``get_document``)."""
+        now, generation = time.monotonic(), self.generation
+        scope, _, filename = path.rpartition("/")
+        entry = _entry(path, syndication.get_document(scope, filename), now, generation)
+        self._keep(path, entry)
+        return entry
+
+    def _keep(self, path: str, entry: Entry) -> None:
+        with self._order:
+            self.entries[path] = entry
+            self.entries.move_to_end(path)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 def _entry(path: str, doc: syndication.Document, checked: float, generation: int) -> Entry:
@@ -238,7 +258,14 @@ class FeedApp:
             return
         path = feed_key(scope["path"].removeprefix(scope.get("root_path", "")))
         try:
-            entry = self.cache.get(path)
+            # Whether the held entry is still current is one small query, asked here: a thread's hand-off costs
+            # more than that while other threads want the interpreter (measured: about 10 ms later to readers
+            # right after a render's announcement). Loading a rendering, or rendering a feed whose render pass
+            # has not stored it yet, takes up to tens of milliseconds: in a thread, so that every other request
+            # on this loop (feeds held fresh, the API) goes on meanwhile.
+            entry = self.cache.current(path)
+            if entry is None:
+                entry = await anyio.to_thread.run_sync(self.cache.load, path)
         except SyndicateError as exc:
             from syndicate.api.app import status_for
 

@@ -134,3 +134,48 @@ def test_the_announcement_listener_stops_with_the_app(database: str, broker: str
         assert client.get("/feeds/ko/rss.xml").status_code == 200
         assert listeners() == before + 1
     assert listeners() == before
+
+
+def test_a_feed_rendered_on_request_does_not_stall_other_requests(database: str, monkeypatch: Any) -> None:
+    """A feed whose render pass has not stored it yet is rendered for its request (get_document); that takes
+    tens of milliseconds on a large feed, and other requests on the same event loop must not wait for it."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from syndicate import syndication
+    from syndicate.api.app import create_app
+
+    rendering, release = threading.Event(), threading.Event()
+    get_document = syndication.get_document
+
+    def slow_render(scope: str, filename: str) -> syndication.Document:
+        if scope == "ko":
+            rendering.set()
+            release.wait(5)  # a render that takes as long as the test needs
+        return get_document(scope, filename)
+
+    app = feedserve.FeedFastPath(create_app())
+
+    async def check() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/feeds/ko/agencies/incheon/rss.xml")).status_code == 200  # cached from here
+            monkeypatch.setattr(syndication, "get_document", slow_render)
+            slow = asyncio.create_task(client.get("/feeds/ko/rss.xml"))
+            while not rendering.is_set():
+                await asyncio.sleep(0.01)
+            started = time.monotonic()
+            # Held fresh: answered from memory; and the API's own routes: both while the render goes on.
+            assert (await client.get("/feeds/ko/agencies/incheon/rss.xml")).status_code == 200
+            assert (await client.get("/healthz")).status_code == 200
+            assert time.monotonic() - started < 2 and not slow.done()
+            release.set()
+            assert (await slow).status_code == 200
+
+    try:
+        asyncio.run(check())
+    finally:
+        release.set()
+        app.feeds.stop()
