@@ -512,7 +512,7 @@ def render_stale(scope_keys: Iterable[str] | None = None, saved: Callable[[], No
     narrower ones: a publication always changes the feeds that every reader of a language follows, and those
     readers should not wait for a dozen agency and category feeds with fewer readers each. ``saved`` is called
     after that first commit, when narrower feeds follow, so that the caller can announce it (it announces the
-    end of the pass itself). The second commit costs one more statement and commit per pass."""
+    end of the pass itself). Splitting costs one more INSERT and commit per pass."""
     written = 0
     with session() as s:
         registry = get_registry()

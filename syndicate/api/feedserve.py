@@ -90,8 +90,9 @@ class FeedCache:
         self.fresh = fresh
         self.size = size
         self.entries: OrderedDict[str, Entry] = OrderedDict()
-        #: get() runs in worker threads (FeedApp): their changes to the order and size of ``entries`` take
-        #: turns. Held for those changes only, never across a query, so the event loop never waits on a query.
+        #: load() runs in worker threads (FeedApp): their changes to the order and size of ``entries`` and the
+        #: event loop's take turns. Held for those changes only, never across a query, so the event loop never
+        #: waits on one.
         self._order = threading.Lock()
         #: Bumped (from the listener thread) when feeds were rendered: every entry is then checked again. A
         #: counter, not a walk over the entries, because the event loop may be changing them meanwhile.
