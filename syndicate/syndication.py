@@ -22,7 +22,7 @@ from syndicate.config import get_settings
 from syndicate.errors import NotFound
 from syndicate.model import Release, ReviewState, Translation
 from syndicate.publish.atom import render_atom
-from syndicate.publish.fragments import Fragment, FragmentCache, direct, item_key
+from syndicate.publish.fragments import Fragment, direct, item_key
 from syndicate.publish.items import FeedItem, FeedMeta
 from syndicate.publish.jsonfeed import render_jsonfeed
 from syndicate.publish.rss import render_rss
@@ -271,8 +271,8 @@ def meta_for(
     )
 
 
-#: Serialized items of this process's renderings (see publish/fragments.py).
-FRAGMENTS = FragmentCache()
+#: Serialized items of this process's renderings (see publish/fragments.py), kept with the items (itemcache.py).
+FRAGMENTS = itemcache.FRAGMENTS
 
 
 class RenderPass:
@@ -298,6 +298,8 @@ class RenderPass:
         self._published: dict[tuple[str | None, str | None], list[store.Shown]] = {}
         self._summaries: dict[str, dict[str, SummaryFields]] = {}
         self._asked: dict[str, set[str]] = {}
+        #: scope key → the releases it shows, for itemcache.showing once the pass is done.
+        self.shown: dict[str, list[str]] = {}
 
     def published(self, scope: Scope) -> list[store.Shown]:
         key = (scope.agency_id, scope.category)
@@ -432,6 +434,7 @@ def items_for(s: Session, scope: Scope, known: RenderPass | None = None) -> list
     known = known or RenderPass(s)
     rows = known.published(scope)
     ids = [row.id for row in rows]
+    known.shown[scope.key] = ids
     known.load(ids)
     known.load_content((row.id, row.version) for row in rows)
     summaries = known.summaries(ids, scope.language)
@@ -543,6 +546,8 @@ def render_stale(scope_keys: Iterable[str] | None = None, saved: Callable[[], No
                 s.commit()
                 if saved is not None:
                     saved()
+    # After the last commit, off the readers' path: what this process keeps follows what its feeds now show.
+    itemcache.showing(known.shown)
     return written
 
 
@@ -580,6 +585,7 @@ def get_document(scope_key: str, filename: str) -> Document:
         if doc is None or doc.rendered_version < current[0]:
             known = RenderPass(s, _shown_languages([scope]))
             body, etag = _render(scope, fmt, current[1], items_for(s, scope, known), known)
+            itemcache.showing(known.shown)
             feed_store.save_document(s, scope.key, fmt.name, current[0], body, etag, current[1])
             doc = feed_store.document(s, scope.key, fmt.name, reload=True)
         assert doc is not None

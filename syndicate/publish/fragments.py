@@ -10,8 +10,9 @@ included), never by ids or timestamps, so an edit to anything shown always seria
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from syndicate.publish.items import FeedItem
 
@@ -29,29 +30,53 @@ def item_key(item: FeedItem) -> bytes:
 
 
 class FragmentCache:
-    """Fragments by (format, item hash), least recently used first out, bounded in bytes per process."""
+    """Fragments by item hash and format, least recently used item first out, bounded in bytes per process.
+
+    Kept by item rather than by (format, item): the three formats of an item come and go together, and
+    ``discard`` drops an item's fragments when the item cache lets the item go (itemcache.py)."""
 
     def __init__(self, max_bytes: int = 32 * 2**20) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._fragments: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
+        self._fragments: OrderedDict[bytes, dict[str, bytes]] = OrderedDict()
+        # An API process may render from more than one thread; the size must stay the sum of what is kept.
+        self._lock = threading.Lock()
 
     def get(self, kind: str, key: bytes, item: FeedItem, serialize: Callable[[FeedItem], bytes]) -> bytes:
-        found = self._fragments.get((kind, key))
-        if found is not None:
-            self._fragments.move_to_end((kind, key))
-            return found
-        fragment = serialize(item)
-        self._fragments[(kind, key)] = fragment
-        self.size += len(fragment)
-        while self.size > self.max_bytes and self._fragments:
-            _, dropped = self._fragments.popitem(last=False)
-            self.size -= len(dropped)
+        with self._lock:
+            kinds = self._fragments.get(key)
+            if kinds is not None:
+                self._fragments.move_to_end(key)
+                found = kinds.get(kind)
+                if found is not None:
+                    return found
+        fragment = serialize(item)  # outside the lock: the slow part, and the same bytes whoever does it
+        with self._lock:
+            kinds = self._fragments.setdefault(key, {})
+            self._fragments.move_to_end(key)
+            if kind not in kinds:
+                kinds[kind] = fragment
+                self.size += len(fragment)
+            while self.size > self.max_bytes and len(self._fragments) > 1:
+                _, dropped = self._fragments.popitem(last=False)
+                self.size -= sum(map(len, dropped.values()))
         return fragment
 
+    def discard(self, keys: Iterable[bytes]) -> None:
+        """Drop these items' fragments (every format)."""
+        with self._lock:
+            for key in keys:
+                dropped = self._fragments.pop(key, None)
+                if dropped is not None:
+                    self.size -= sum(map(len, dropped.values()))
+
+    def __len__(self) -> int:
+        return len(self._fragments)
+
     def clear(self) -> None:
-        self._fragments.clear()
-        self.size = 0
+        with self._lock:
+            self._fragments.clear()
+            self.size = 0
 
 
 def strip_declarations(fragment: bytes, tag: bytes, declarations: bytes) -> bytes:

@@ -13,6 +13,8 @@ from syndicate import itemcache, pipeline, syndication, translation
 from syndicate.config import get_settings
 from syndicate.itemcache import KeptByInputs
 from syndicate.model import Summary
+from syndicate.publish.fragments import FragmentCache
+from syndicate.publish.items import FeedItem
 from syndicate.store import feeds as feed_store
 from syndicate.store import releases
 from syndicate.store import summaries as summary_store
@@ -62,12 +64,19 @@ def _render_and_compare() -> dict[tuple[str, str], bytes]:
     assert syndication.render_stale() > 0
     written = {key for key, version in _versions().items() if version > before.get(key, -1)}
     stored = _stored()
-    kept = (dict(itemcache.CONTENT._entries), dict(itemcache.ITEMS._entries))
+    kept = (dict(itemcache.CONTENT._entries), dict(itemcache.ITEMS._entries), dict(itemcache.TRANSLATIONS._entries))
+    shown = (dict(itemcache.SHOWN._scopes), itemcache.SHOWN._count.copy())
+    fragments = (dict(itemcache.FRAGMENTS._fragments), itemcache.FRAGMENTS.size)
     for scope_key, fmt in written:
         assert stored[(scope_key, fmt)] == _from_scratch(scope_key, fmt), (scope_key, fmt)
     # Put back what the pass kept, so the next pass renders with it as a worker's would.
     itemcache.CONTENT._entries.update(kept[0])
     itemcache.ITEMS._entries.update(kept[1])
+    itemcache.TRANSLATIONS._entries.update(kept[2])
+    itemcache.SHOWN._scopes.update(shown[0])
+    itemcache.SHOWN._count.update(shown[1])
+    itemcache.FRAGMENTS._fragments.update(fragments[0])
+    itemcache.FRAGMENTS.size = fragments[1]
     return stored
 
 
@@ -162,3 +171,74 @@ def test_kept_values_hold_only_for_equal_inputs_and_the_oldest_go_first() -> Non
     kept.get("a", (1, [2]))  # used: now the newest
     kept.put("c", 1, "C")
     assert kept.get("b", 1) is None and kept.get("a", (1, [2])) == "A" and kept.get("c", 1) == "C"
+
+
+def test_a_release_leaves_the_caches_when_no_rendered_feed_shows_it(
+    translating: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNDICATE_FEED_ITEMS", "2")
+    get_settings.cache_clear()
+    # Two agencies: the oldest of incheon's stays in incheon's feeds after the language-wide feeds drop it.
+    first, _ = flow.publish("첫 번째 보도자료", agency="incheon", category=None)
+    second, _ = flow.publish("두 번째 보도자료", agency="seoul", category=None)
+    syndication.render_stale()
+    kept = itemcache.ITEMS.releases()
+    assert kept == {first, second} and itemcache.CONTENT.releases() == {first, second}
+    fragments = len(itemcache.FRAGMENTS)
+    assert fragments > 0
+
+    third, _ = flow.publish("세 번째 보도자료", agency="seoul", category=None)
+    _render_and_compare()
+    # `first` left the language-wide feeds but still leads incheon's: it stays.
+    assert itemcache.ITEMS.releases() == {first, second, third}
+
+    fourth, _ = flow.publish("네 번째 보도자료", agency="seoul", category=None)
+    fifth, _ = flow.publish("다섯 번째 보도자료", agency="incheon", category=None)
+    _render_and_compare()
+    # `second` is in no feed any more (seoul's shows the third and fourth, every language-wide one the newest
+    # two); everything kept for it is gone, its fragments included, and nothing else.
+    assert itemcache.ITEMS.releases() == {first, third, fourth, fifth}
+    assert itemcache.CONTENT.releases() == {first, third, fourth, fifth}
+    assert itemcache.TRANSLATIONS.releases() == {first, third, fourth, fifth}
+    assert second not in itemcache.SHOWN
+    hashes = {built.key for _, built in itemcache.ITEMS._entries.values() if built.key is not None}
+    assert set(itemcache.FRAGMENTS._fragments) == hashes
+
+    # A pass after the cleanup renders what a pass from scratch renders (compared inside).
+    flow.publish("여섯 번째 보도자료", agency="seoul", category=None)
+    _render_and_compare()
+
+
+def test_shown_by_counts_every_scope_a_release_is_in() -> None:
+    shown = itemcache.ShownBy()
+    assert shown.show({"ko": ["a", "b"], "ko/agencies/x": ["a"]}) == set()
+    assert shown.show({"ko": ["b", "c"]}) == set()  # `a` is still in x's feed
+    assert shown.show({"ko/agencies/x": ["c"]}) == {"a"}
+    # Leaving one scope and entering another in the same pass is not leaving.
+    assert shown.show({"ko": ["c"], "ko/agencies/x": ["b", "c"]}) == set()
+    assert "b" in shown and "a" not in shown
+
+
+def test_dropped_values_are_told_whether_replaced_evicted_or_forgotten() -> None:
+    dropped: list[str] = []
+    kept: KeptByInputs[tuple[str, int], str] = KeptByInputs(2, on_drop=dropped.append)
+    kept.put(("r1", 1), 1, "A")
+    kept.put(("r1", 1), 2, "A2")  # replaced
+    kept.put(("r2", 1), 1, "B")
+    kept.put(("r3", 1), 1, "C")  # evicts the oldest
+    assert dropped == ["A", "A2"]
+    kept.forget({"r3"})
+    assert dropped == ["A", "A2", "C"] and kept.releases() == {"r2"}
+
+
+def test_fragments_are_kept_by_item_and_discarded_with_it() -> None:
+    cache = FragmentCache(max_bytes=10)
+    serialize = {"rss": lambda item: b"rss", "json": lambda item: b"json!"}
+    item = FeedItem.model_construct()
+    assert cache.get("rss", b"k1", item, serialize["rss"]) == b"rss"
+    assert cache.get("json", b"k1", item, serialize["json"]) == b"json!"
+    assert cache.size == 8 and len(cache) == 1
+    cache.get("rss", b"k2", item, serialize["rss"])  # 11 bytes: the least recent item goes, both its formats
+    assert cache.size == 3 and len(cache) == 1
+    cache.discard([b"k2", b"unknown"])
+    assert cache.size == 0 and len(cache) == 0
