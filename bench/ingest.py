@@ -8,11 +8,14 @@ leaves the other half unchanged (304 to the conditional GET), and polls all N th
 identity, near-duplicate fingerprint and dedupe against a SQLite database, health and schedule bookkeeping.
 ``--full`` also runs normalize → credit → publish for every new release in this process.
 
-The reference is bare ``feedparser.parse`` on the same bytes of the changed feeds, timed in the same run. Prints
-items/s for both and the ratio (ours / feedparser), medians over the rounds; the same ratio in CPU time
-(``time.process_time``, steadier than wall time on a shared machine, where wall time also counts waiting for a
-core and for the serving process); and the CPU time of one poll of an unchanged source (a 304), median over
-every such poll. ``run(quick)`` returns the figures as bench.common.Result records (bench/run.py).
+The reference is bare ``feedparser.parse`` on the same bytes of the changed feeds, timed in the same run. Ours is
+timed over the polls of those feeds, the ones that ingest new items (the issue's "ingest of new items"); the
+polls of unchanged sources have a target of their own. Prints items/s for both and the ratio (ours /
+feedparser), medians over the rounds; the same ratio in CPU time (``time.process_time``, steadier than wall time
+on a shared machine, where wall time also counts waiting for a core and for the serving process); the CPU time
+of one poll of an unchanged source (a 304), median over every such poll; and, as a figure, items/s over whole
+rounds, 304 polls included (the ratio until session 9 was taken over those). ``run(quick)`` returns the figures
+as bench.common.Result records (bench/run.py).
 
     python bench/ingest.py [--feeds 500] [--items 10] [--rounds 3] [--quick] [--full]
 """
@@ -90,8 +93,7 @@ class Feeds:
         return self.cache[key]
 
 
-def _serve_forever(versions: SynchronizedArray[Any], items: int, listener: socket.socket) -> None:
-    feeds = Feeds(versions, items, _texts())
+def _serve_forever(feeds: Feeds, listener: socket.socket) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -125,13 +127,11 @@ def _serve_forever(versions: SynchronizedArray[Any], items: int, listener: socke
 
 
 @contextmanager
-def _server(versions: SynchronizedArray[Any], items: int) -> Iterator[str]:
+def _server(feeds: Feeds) -> Iterator[str]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    proc = multiprocessing.get_context("fork").Process(
-        target=_serve_forever, args=(versions, items, listener), daemon=True
-    )
+    proc = multiprocessing.get_context("fork").Process(target=_serve_forever, args=(feeds, listener), daemon=True)
     proc.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -195,7 +195,12 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
 
     versions = multiprocessing.get_context("fork").Array("i", feed_count)
     feeds = Feeds(versions, items, _texts())
-    with _server(versions, items) as base:
+    # Every version the rounds will serve, built before the serving process forks (it inherits them): served
+    # as a site serves a file, not made while a poll waits for it (the poll's wall time would count it).
+    for i in range(feed_count):
+        for version in range(rounds + 1):
+            feeds.cache[(i, version)] = _feed(i, version, items, feeds.texts)
+    with _server(feeds) as base:
         upgrade_and_sync()
         catalog.add_runtime(
             [
@@ -205,17 +210,22 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
         )
         client = make_client(get_settings())
         unchanged_cpu: list[float] = []
+        changed_wall: list[float] = []  # this round's polls of changed feeds
+        changed_cpu: list[float] = []
 
         def poll_all(changed: set[int]) -> int:
             new = 0
             for i in range(feed_count):
-                cpu = time.process_time()
+                wall, cpu = time.perf_counter(), time.process_time()
                 result = polling.poll(f"bench-{i}", client=client)
-                cpu = time.process_time() - cpu
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                 if result.status == "error":
                     raise SystemExit(f"bench-{i}: {result.error}")
                 if i not in changed and result.status == "not_modified":
                     unchanged_cpu.append(cpu)
+                if i in changed:
+                    changed_wall.append(wall)
+                    changed_cpu.append(cpu)
                 new += result.new
                 if full:
                     pipeline.run_inline([s for s in result.steps if s.step != "render"])
@@ -225,15 +235,18 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
         first = poll_all(set(range(feed_count)))
         print(f"warm-up: {feed_count} feeds, {first} releases created in {time.perf_counter() - started:.1f} s")
 
-        ours, reference, cpu_ratios = [], [], []
+        ours, reference, cpu_ratios, whole_rounds = [], [], [], []
         for round_no in range(1, rounds + 1):
             changed = list(range(0, feed_count, 2))  # half change, half stay the same (304)
             for i in changed:
                 versions[i] += 1
             count = len(changed) * items
-            started, cpu = time.perf_counter(), time.process_time()
+            changed_wall.clear()
+            changed_cpu.clear()
+            started = time.perf_counter()
             new = poll_all(set(changed))
-            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            round_elapsed = time.perf_counter() - started
+            elapsed, cpu = sum(changed_wall), sum(changed_cpu)
             # Random sentence draws now and then make two items near-duplicates; those are recognised as one
             # release (a second place), which is the point, and still count as handled items.
             assert new >= count * 0.98, (new, count)
@@ -245,10 +258,12 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
             ours.append(count / elapsed)
             reference.append(count / bare)
             cpu_ratios.append(bare_cpu / cpu)
+            whole_rounds.append(count / round_elapsed)
             print(
                 f"round {round_no}: {feed_count} feeds ({len(changed)} changed, {feed_count - len(changed)} "
-                f"unchanged), {count} new items ({new} new releases) in {elapsed:.2f} s = {count / elapsed:.0f} "
-                f"items/s; feedparser.parse alone {count / bare:.0f} items/s; CPU: ours {cpu * 1000 / count:.2f} ms, "
+                f"unchanged), {count} new items ({new} new releases) in {elapsed:.2f} s of changed polls = "
+                f"{count / elapsed:.0f} items/s ({count / round_elapsed:.0f} over the whole round, 304s included); "
+                f"feedparser.parse alone {count / bare:.0f} items/s; CPU: ours {cpu * 1000 / count:.2f} ms, "
                 f"feedparser {bare_cpu * 1000 / count:.2f} ms per item"
             )
         client.close()
@@ -262,6 +277,7 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
         "unchanged_polls": len(unchanged_cpu),
         "runs": [round(x) for x in ours],
         "reference_runs": [round(x) for x in reference],
+        "whole_round_items_s": statistics.median(whole_rounds),
     }
 
 
@@ -277,6 +293,7 @@ def run(quick: bool = False) -> list[Result]:
                 "items_s": round(found["items_s"]),
                 "feedparser_items_s": round(found["feedparser_items_s"]),
                 "cpu_ratio": round(found["cpu_ratio"], 3),
+                "whole_round_items_s": round(found["whole_round_items_s"]),
                 "feeds": feed_count,
                 "items_per_feed": items,
                 "runs": found["runs"],
@@ -310,6 +327,7 @@ def main() -> None:
     found = measure(args.feeds, args.items, args.rounds, args.full)
     mode = "fetch+parse+dedupe+store" + (" +normalize/credit/publish" if args.full else "")
     print(f"syndicate poll ({mode}): {found['items_s']:.0f} items/s (median of {args.rounds} rounds)")
+    print(f"  over whole rounds, unchanged polls included: {found['whole_round_items_s']:.0f} items/s")
     print(f"reference feedparser.parse on the same bytes: {found['feedparser_items_s']:.0f} items/s")
     print(f"ratio: {found['ratio']:.2f} (target >= {TARGET_RATIO})")
     print(f"ratio of CPU time per item (feedparser / ours): {found['cpu_ratio']:.2f}")
