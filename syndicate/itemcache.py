@@ -14,7 +14,8 @@ release that no feed rendered in this process shows any more (it fell below the 
 is dropped from every cache here, with its items' serialized fragments. Without that the caches filled up to
 their bounds with releases no feed would ask for again, and a process's memory grew with every release published
 until then (about 43 MB per process over the first 4,500 releases). The bounds stay, for a service whose feeds
-together show more releases than they hold.
+together show more releases than they hold, and for what a corrected release's earlier version left here (kept
+until the release leaves every feed, or the bound pushes it out: corrections are rare).
 """
 
 from __future__ import annotations
