@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from syndicate import errors
+from syndicate import allocator, errors
 from syndicate.api.feedserve import FeedFastPath
 from syndicate.api.routes import (
     credit_admin,
@@ -142,6 +142,9 @@ def create_asgi() -> FeedFastPath:
     """What `syndicate api` serves: the app behind the feeds' fast path, so that a feed request skips even the
     framework's outermost middleware. (create_app keeps the same path inside, for in-process clients.)"""
     app = FeedFastPath(create_app())
+    # Before the server's worker threads start: a new set of them under each burst must not take new arenas
+    # (allocator.py). Here, not in the CLI: every server process (uvicorn --workers) runs this factory.
+    allocator.fewer_arenas()
     # The imports and the app live as long as the server: frozen, a full collection walks only what requests
     # made (a full collection over all of them took 40–70 ms at start-up, while nothing was being served).
     gc.freeze()
