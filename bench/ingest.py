@@ -14,7 +14,7 @@ polls of unchanged sources have a target of their own. Prints items/s for both a
 feedparser), medians over the rounds; the same ratio in CPU time (``time.process_time``, steadier than wall time
 on a shared machine, where wall time also counts waiting for a core and for the serving process); the CPU time
 of one poll of an unchanged source (a 304), median over every such poll; and, as a figure, items/s over whole
-rounds, 304 polls included (the ratio until session 9 was taken over those). ``run(quick)`` returns the figures
+rounds, 304 polls included (what the ratio was once taken over). ``run(quick)`` returns the figures
 as bench.common.Result records (bench/run.py).
 
     python bench/ingest.py [--feeds 500] [--items 10] [--rounds 3] [--quick] [--full]

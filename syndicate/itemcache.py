@@ -82,9 +82,6 @@ class KeptByInputs(Generic[K, V]):
             for value in values:
                 self.on_drop(value)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def releases(self) -> set[Any]:
         """The releases something is kept for."""
         with self._lock:
