@@ -33,9 +33,10 @@ from syndicate.store.bulk import NewRows
 @dataclass
 class _Batch:
     """New rows not yet written, and the near-duplicate candidates: (release id, fingerprint as an integer) of
-    the stored releases sharing a probe key with some item of the poll, then of the releases new in it."""
+    the stored releases within NEAR_BITS of some item of the poll, then of the releases new in it."""
 
     candidates: list[tuple[str, int]]
+    quarters_in_sql: bool  # write the quarter columns (places.quarters_in_sql)
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
@@ -58,8 +59,8 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     fingerprints: list[str | None] = [None] * len(raws)
     for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
         fingerprints[i] = fp
-    quarters = [ident.quarters(fp) for fp in fingerprints if fp]
-    batch = _Batch([(release_id, int(fp, 16)) for release_id, fp in places.by_quarters(s, quarters, ident.MASKS)])
+    near = places.near_duplicates(s, [int(fp, 16) for fp in fingerprints if fp])
+    batch = _Batch(near, places.quarters_in_sql(s))
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:
@@ -108,7 +109,7 @@ def _new(
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
         fingerprint=fingerprint,
-        quarters=ident.quarters(fingerprint) if fingerprint else None,
+        quarters=ident.quarters(fingerprint) if fingerprint and batch.quarters_in_sql else None,
     )
     batch.created.add(release_id)
     if fingerprint:
@@ -144,16 +145,16 @@ def _place(batch: _Batch, release_id: str, identity: str, raw: RawRelease, diges
 
 
 def _near_duplicate(candidates: list[tuple[str, int]], fingerprint: str | None) -> str | None:
-    """The nearest candidate within NEAR_BITS of ``fingerprint`` (the first of equals). Every release that near
-    shares one of its probe keys, so it is among the candidates (normalize/identity.py); they are a handful per
-    poll, so each is simply measured."""
+    """The nearest candidate within NEAR_BITS of ``fingerprint`` (of equals, the smallest id: the candidates come
+    in no particular order). Every release that near is among the candidates (the stored ones within NEAR_BITS
+    of some item of the poll, and the poll's own new releases); they are few, so each is simply measured."""
     if fingerprint is None:
         return None
     value = int(fingerprint, 16)
     best: tuple[int, str] | None = None
     for release_id, other in candidates:
         bits = (value ^ other).bit_count()
-        if bits <= ident.NEAR_BITS and (best is None or bits < best[0]):
+        if bits <= ident.NEAR_BITS and (best is None or (bits, release_id) < best):
             best = (bits, release_id)
     return best[1] if best else None
 

@@ -7,7 +7,8 @@ near-duplicate fingerprint for "the same text from somewhere else".
 - Fingerprint: a 64-bit SimHash over character 4-shingles of the visible text (letters and digits only,
   case-folded, NFKC, short bracketed asides left out), so reformatting, a dateline or a credit line moves only
   a few bits. Two releases are near-duplicates within ``NEAR_BITS`` (6).
-- Quarters: the fingerprint's four 16-bit quarters, stored as four indexed columns (multi-index hashing). Two
+- Quarters: the fingerprint's four 16-bit quarters, looked up as keys (multi-index hashing: in four indexed
+  columns on PostgreSQL, in each process's own index on SQLite, store/nearindex.py). Two
   fingerprints within 6 bits have a quarter differing in at most one bit (were every quarter two bits or more
   apart, they would be 8 apart). More: unless some quarter is equal, every quarter differs and at most two
   differ in two bits or more (three would make 2 + 2 + 2 + 1 = 7), so two quarters differ in one bit, and any
@@ -230,7 +231,7 @@ def _masks(radius: int) -> list[int]:
     return [sum(1 << bit for bit in bits) for r in range(radius + 1) for bits in itertools.combinations(range(16), r)]
 
 
-#: Each quarter's masks (store/places.py ``by_quarters`` takes them with the quarters).
+#: Each quarter's masks (store/places.py ``near_duplicates`` and store/nearindex.py probe with them).
 MASKS = [_masks(radius) for radius in RADII]
 
 
@@ -241,6 +242,6 @@ def quarters(fp: str) -> tuple[int, int, int, int]:
 
 def probes(fp: str) -> list[tuple[int, int]]:
     """(quarter, value) keys that every fingerprint within NEAR_BITS of ``fp`` has at least one of: its quarter
-    k XOR each of MASKS[k] (store/places.py ``by_quarters`` looks up a poll's keys in SQL from the quarters and
-    the masks)."""
+    k XOR each of MASKS[k] (store/places.py ``near_duplicates`` looks a poll's keys up in SQL, store/nearindex.py
+    in the process's index)."""
     return [(k, value ^ flip) for k, value in enumerate(quarters(fp)) for flip in MASKS[k]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -28,17 +29,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_text(value: Any) -> str:
+    """JSON columns as UTF-8 text: Korean written as itself takes 3 bytes a character, escaped (json.dumps's
+    default) 6, and a release's text is mostly Korean, in its received version, its content and its
+    translations' sources."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_text
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         if engine.url.database and ":memory:" not in url:
             checkpoint.ensure(engine.url.database)
         return engine
     # pool_pre_ping: a database restart must not leave workers holding dead connections.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, json_serializer=_json_text)
 
 
 _engines: dict[str, Engine] = {}
@@ -90,6 +100,9 @@ def reset() -> None:
         engine.dispose()
     _engines.clear()
     checkpoint.stop_all()
+    from syndicate.store import nearindex  # it runs its reads through this module
+
+    nearindex.reset()
     _last.clear()
     _sessionmaker.cache_clear()
 

@@ -10,6 +10,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from syndicate.normalize import identity as ident
+from syndicate.store import nearindex
 from syndicate.store.db import driver_rows
 from syndicate.store.tables import ReleasePlaceRow, ReleaseRow, utcnow
 
@@ -105,45 +107,37 @@ _QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_
 _RELEASES = ReleaseRow.__tablename__
 
 
-#: SQLite: each quarter's values and the masks as JSON array parameters, so the statement text never changes and
-#: SQLite prepares it once (its statement cache); written as literals, parsing the few hundred of them each poll
-#: cost as much as the index lookups themselves. The neighbours (value XOR mask; SQLite has no XOR operator, and
-#: (a | b) - (a & b) is it) are worked out in SQL: building and writing out a poll's 680 keys in Python cost more
-#: than SQLite's lookups. Each arm a join, the keys probing the quarter's index one by one (CROSS JOIN: SQLite
-#: keeps that order); the form ``column IN (SELECT ...)`` this replaced first built and sorted a temporary index
-#: of the keys, 0.31-0.38 ms against 0.20-0.22 for a poll of 10 items at 7,500 releases. UNION ALL: a release
-#: found by two keys comes twice; the dict below keeps one.
-_BY_QUARTERS_SQLITE = " UNION ALL ".join(
-    f"SELECT r.id, r.fingerprint FROM json_each(?) AS q CROSS JOIN json_each(?) AS m "  # noqa: S608 - constants
-    f"CROSS JOIN {_RELEASES} AS r ON r.{column} = (q.value | m.value) - (q.value & m.value)"
-    for column in _QUARTERS
-)
+def quarters_in_sql(s: Session) -> bool:
+    """Are near-duplicates looked up in SQL on this database, so that a new release's quarter columns must be
+    written? Not on SQLite, where each process holds its own index (store/nearindex.py)."""
+    return s.get_bind().dialect.name != "sqlite"
 
 
-def by_quarters(s: Session, quarters: Sequence[Sequence[int]], masks: Sequence[Sequence[int]]) -> list[tuple[str, str]]:
-    """(release id, fingerprint) of the stored releases whose quarter k is ``q[k] ^ mask`` for some ``q`` of
-    ``quarters`` (each a fingerprint's four 16-bit quarters) and some ``mask`` of ``masks[k]``: the
-    near-duplicate candidates of a whole poll's new items (normalize/identity.py ``probes``), by id.
+def near_duplicates(s: Session, fingerprints: Sequence[int]) -> list[tuple[str, int]]:
+    """(release id, fingerprint) of the stored releases within NEAR_BITS of one of ``fingerprints`` at least (a
+    poll's new items): the releases they may be copies of, in no particular order.
 
-    One query, each quarter's indexed lookup of its values. On SQLite the quarters and masks are bound as JSON
-    arrays (a statement prepared once, the neighbours worked out in it). Elsewhere (PostgreSQL: a bitmap OR)
-    the values are written into the statement as integer literals: bound one by one, SQLAlchemy's
-    per-parameter processing cost more than the lookups, and literals have no parameter limit."""
-    if not quarters or not any(masks):
+    On SQLite from the process's index (store/nearindex.py). Elsewhere the candidates sharing a probe key
+    (normalize/identity.py ``probes``) in one query, each quarter's indexed lookup of its values (PostgreSQL: a
+    bitmap OR), the values written into the statement as integer literals: bound one by one, SQLAlchemy's
+    per-parameter processing cost more than the lookups, and literals have no parameter limit. Then those
+    within NEAR_BITS."""
+    if not fingerprints:
         return []
     conn = s.connection()
     if conn.dialect.name == "sqlite":
-        # int(): nothing but an integer is ever written into the JSON (nor, below, into the SQL)
-        arrays = [
-            (f"[{','.join(str(int(q[k])) for q in quarters)}]", f"[{','.join(map(str, map(int, masks[k])))}]")
-            for k in range(len(_QUARTERS))
-        ]
-        rows: Iterable[Any] = driver_rows(conn, _BY_QUARTERS_SQLITE, tuple(p for pair in arrays for p in pair))
-    else:
-        values = [sorted({int(q[k]) ^ int(mask) for q in quarters for mask in masks[k]}) for k in range(len(_QUARTERS))]
-        where = " OR ".join(
-            f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS) if values[k]
-        )
-        rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
-    found = {release_id: fp for release_id, fp in rows if fp}
-    return sorted(found.items())
+        return nearindex.near(conn, fingerprints)
+    values = [
+        sorted({(fp >> (48 - 16 * k) & 0xFFFF) ^ mask for fp in fingerprints for mask in ident.MASKS[k]})
+        for k in range(len(_QUARTERS))
+    ]
+    where = " OR ".join(
+        f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS) if values[k]
+    )
+    rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
+    found = [(release_id, int(fp, 16)) for release_id, fp in rows if fp]
+    return [
+        (release_id, value)
+        for release_id, value in found
+        if any((value ^ ours).bit_count() <= ident.NEAR_BITS for ours in fingerprints)
+    ]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -88,12 +89,14 @@ class ReleaseRow(Base):
     identity: Mapped[str] = mapped_column(String(1000), unique=True)
     #: SimHash of the text (16 hex digits); found by its quarters, never looked up whole
     fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
-    #: the fingerprint's four 16-bit quarters, each indexed: near-duplicate lookups (normalize/identity.py)
-    fingerprint_q0: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    fingerprint_q1: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    fingerprint_q2: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    fingerprint_q3: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    #: the fingerprint's four 16-bit quarters, each indexed: near-duplicate lookups in SQL (normalize/identity.py).
+    #: Not written on SQLite, where each process indexes the fingerprints itself (store/nearindex.py); its
+    #: indexes leave the empty ones out.
+    fingerprint_q0: Mapped[int | None] = mapped_column(Integer, default=None)
+    fingerprint_q1: Mapped[int | None] = mapped_column(Integer, default=None)
+    fingerprint_q2: Mapped[int | None] = mapped_column(Integer, default=None)
+    fingerprint_q3: Mapped[int | None] = mapped_column(Integer, default=None)
+    status: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(16), default="ko")
     category: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -109,7 +112,15 @@ class ReleaseRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
     retracted_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (Index("ix_releases_status_published", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_releases_status_published", "status", "published_at"),  # also serves status alone
+        *(
+            Index(
+                f"ix_releases_fingerprint_q{k}", f"fingerprint_q{k}", sqlite_where=text(f"fingerprint_q{k} IS NOT NULL")
+            )
+            for k in range(4)
+        ),
+    )
 
 
 class ReleaseVersionRow(Base):
@@ -117,7 +128,8 @@ class ReleaseVersionRow(Base):
 
     __tablename__ = "release_versions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), index=True)
+    # looked up by the (release_id, version) unique constraint's index, whose first column it is
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     raw: Mapped[dict[str, Any]] = mapped_column()
     content: Mapped[dict[str, Any] | None] = mapped_column(default=None)

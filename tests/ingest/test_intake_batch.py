@@ -51,12 +51,15 @@ def test_a_near_duplicate_later_in_the_same_feed_is_a_second_place(database: str
     with session() as s:
         assert [p.identity for p in places.of_release(s, first)] == ["guid:src:a", "guid:src:c"]
         assert [e.stage for e in release_store.events(s, first)] == ["received", "seen_elsewhere"]
-    # each release stored with its fingerprint's quarters, which is how near-duplicates of it are found
+    # each release stored with its fingerprint, and where near-duplicates are looked up in SQL its quarters
+    # (on SQLite each process indexes the fingerprints itself: store/nearindex.py)
     with session() as s:
+        in_sql = places.quarters_in_sql(s)
+        assert in_sql == (s.get_bind().dialect.name != "sqlite")
         for row in s.scalars(select(ReleaseRow)):
             assert row.fingerprint is not None
             stored = (row.fingerprint_q0, row.fingerprint_q1, row.fingerprint_q2, row.fingerprint_q3)
-            assert stored == ident.quarters(row.fingerprint)
+            assert stored == (ident.quarters(row.fingerprint) if in_sql else (None, None, None, None))
 
 
 def test_the_next_poll_sees_what_the_batch_wrote(database: str) -> None:
@@ -149,30 +152,36 @@ def test_a_batch_writes_the_same_rows_as_sqlalchemys_insert(database: str) -> No
     assert all(stored(fast_ids).values())
 
 
-def test_near_duplicate_candidates_are_the_releases_sharing_a_probe_key(database: str) -> None:
-    """places.by_quarters works the probe keys out from the quarters and the masks (in SQL on SQLite): it must
-    find exactly the stored releases having one of the keys ``ident.probes`` lists, and nothing else."""
+def test_near_duplicates_are_the_stored_releases_within_near_bits(database: str) -> None:
+    """places.near_duplicates finds exactly the stored releases within NEAR_BITS of one of the fingerprints: the
+    near ones however their differing bits spread over the quarters, and none of those sharing a probe key or
+    nothing but further away. Written in two batches, so that on SQLite both the sorted part of the process's
+    index and its tail are looked in."""
     import random
 
     from syndicate.store import bulk
 
     rng = random.Random(11)
-    probed = [f"{rng.getrandbits(64):016x}" for _ in range(12)]
-    stored = [f"{rng.getrandbits(64):016x}" for _ in range(300)]
-    # near ones (within NEAR_BITS, spread over the quarters in many ways), a quarter's one-bit neighbours,
-    # quarters one two bits away (no key), and ones sharing nothing
-    for fp in probed:
-        value = int(fp, 16)
-        for _ in range(8):
+    probed = [rng.getrandbits(64) for _ in range(12)]
+    stored = [rng.getrandbits(64) for _ in range(600)]
+    for value in probed:
+        for _ in range(8):  # near ones, within NEAR_BITS
             bits = rng.sample(range(64), rng.randrange(ident.NEAR_BITS + 1))
-            stored.append(f"{value ^ sum(1 << b for b in bits):016x}")
-        stored.append(f"{value ^ 0b11 ^ (0b11 << 16) ^ (0b11 << 32) ^ (0b11 << 48):016x}")
-        stored.append(f"{value ^ (1 << 20) ^ ((1 << 64) - 1 - 0xFFFF0000):016x}")
-    rows = bulk.NewRows()
-    ids = {}
-    for n, fp in enumerate(stored):
-        ids[
-            rows.release(
+            stored.append(value ^ sum(1 << b for b in bits))
+        # sharing a probe key but further: one quarter equal, the others three bits apart (9 bits in all)
+        stored.append(value ^ 0b111 ^ (0b111 << 16) ^ (0b111 << 32))
+        # every quarter two bits apart (8 bits), sharing no key; and one bit past NEAR_BITS
+        stored.append(value ^ 0b11 ^ (0b11 << 16) ^ (0b11 << 32) ^ (0b11 << 48))
+        stored.append(value ^ sum(1 << b for b in rng.sample(range(64), ident.NEAR_BITS + 1)))
+
+    def write(values: list[int], first: int) -> dict[str, int]:
+        rows = bulk.NewRows()
+        ids = {}
+        with session() as s:
+            in_sql = places.quarters_in_sql(s)
+        for n, value in enumerate(values, first):
+            fp = f"{value:016x}"
+            release_id = rows.release(
                 raw={"release": {}, "licence": None, "hash": "h"},
                 identity=f"guid:src:{n}",
                 agency_id=None,
@@ -180,21 +189,23 @@ def test_near_duplicate_candidates_are_the_releases_sharing_a_probe_key(database
                 category=None,
                 source_id="src",
                 fingerprint=fp,
-                quarters=ident.quarters(fp),
+                quarters=ident.quarters(fp) if in_sql else None,
             )
-        ] = fp
+            ids[release_id] = value
+        with session() as s:
+            rows.write(s)
+        return ids
+
+    ids: dict[str, int] = {}
+    for part, first in ((stored[:550], 0), (stored[550:], 550)):
+        ids.update(write(part, first))
+        expected = sorted((i, v) for i, v in ids.items() if any((v ^ p).bit_count() <= ident.NEAR_BITS for p in probed))
+        with session() as s:
+            found = places.near_duplicates(s, probed)
+        assert sorted(found) == expected
+    assert len(expected) >= len(probed) * 8
     with session() as s:
-        rows.write(s)
-    keys = {key for fp in probed for key in ident.probes(fp)}
-    expected = sorted((i, fp) for i, fp in ids.items() if keys & set(enumerate(ident.quarters(fp))))
-    with session() as s:
-        found = places.by_quarters(s, [ident.quarters(fp) for fp in probed], ident.MASKS)
-        assert found == expected
-        assert len(found) >= len(probed) * 8  # every near one is among them
-        assert places.by_quarters(s, [], ident.MASKS) == []
-        one = places.by_quarters(s, [ident.quarters(probed[0])], [[0]] * 4)
-        assert one == sorted(
-            (i, fp)
-            for i, fp in ids.items()
-            if set(enumerate(ident.quarters(fp))) & set(enumerate(ident.quarters(probed[0])))
+        assert places.near_duplicates(s, []) == []
+        assert sorted(places.near_duplicates(s, probed[:1])) == sorted(
+            (i, v) for i, v in ids.items() if (v ^ probed[0]).bit_count() <= ident.NEAR_BITS
         )
