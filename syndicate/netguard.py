@@ -111,8 +111,11 @@ def _resolve(host: str, port: int) -> list[str]:
     return addresses
 
 
-def check_url(url: str, settings: Settings) -> None:
-    """Refuse a URL that is not http(s) or that resolves to a non-public address (BlockedURL)."""
+def check_url(url: str, settings: Settings, *, resolve: bool = True) -> None:
+    """Refuse a URL that is not http(s) or that resolves to a non-public address (BlockedURL). ``resolve=False``
+    checks the URL's form only, for a caller whose connections pass the guard's backend, which resolves and
+    checks the host on every connect (polls: a pooled connection to a checked address needs no second look,
+    and resolving the host again cost a DNS lookup on every poll)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise BlockedURL(f"only http and https URLs are fetched, not {parts.scheme or 'a relative URL'}")
@@ -124,7 +127,8 @@ def check_url(url: str, settings: Settings) -> None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise BlockedURL(f"invalid port in {url!r}") from exc
-    Policy.from_settings(settings).check_host(parts.hostname, port)
+    if resolve:
+        Policy.from_settings(settings).check_host(parts.hostname, port)
 
 
 # --- the guarded connection -------------------------------------------------------------------------------

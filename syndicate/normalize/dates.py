@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _KOREAN = re.compile(
@@ -20,8 +21,12 @@ _OFFSETS = {"KST": "+0900", "JST": "+0900"}
 _ZONE_NAMES = re.compile(r"(?<=\s)(KST|JST)\s*$", re.I)
 
 
+@lru_cache(maxsize=4096)
 def parse_date(value: str | None, tz: str = "Asia/Seoul") -> datetime | None:
-    """An aware datetime for ``value``, or None when it is not a date we can read (never raises)."""
+    """An aware datetime for ``value``, or None when it is not a date we can read (never raises).
+
+    Cached (a datetime is immutable): every poll of a changed feed reads the dates of the items it has shown
+    before again, to adapt the source's schedule, and normalizing a new release reads its own once more."""
     if not value or not value.strip():
         return None
     text = _ZONE_NAMES.sub(lambda m: _OFFSETS[m.group(1).upper()], value.strip())

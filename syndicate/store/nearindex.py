@@ -73,14 +73,14 @@ class NearIndex:
             if not fingerprints or not self.count:
                 return []
             ours = np.array(fingerprints, dtype=np.uint64)
-            found = [np.arange(self.sorted_upto, self.count)]
+            found: list[np.ndarray] = [np.arange(self.sorted_upto, self.count)]
             if self.sorted_upto:
                 # Every release within NEAR_BITS shares a probe key with the fingerprint (identity.probes).
                 # uint32 like ``keys``: searching with another type would convert all of ``keys`` each time; and
                 # sorted, which numpy's search takes advantage of (each search starts from the one before).
                 probes = np.concatenate(
                     [
-                        (_quarter(ours, k).astype(np.uint32)[:, None] ^ masks + np.uint32(k * _QUARTER)).ravel()
+                        ((_quarter(ours, k).astype(np.uint32)[:, None] ^ masks) + np.uint32(k * _QUARTER)).ravel()
                         for k, masks in enumerate(_MASKS)
                     ]
                 )
