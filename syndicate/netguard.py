@@ -262,7 +262,7 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 @lru_cache(maxsize=1)
-def _tls() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     # Built once per process: loading the CA bundle costs milliseconds, and it was most of a partner push's CPU
     # when every client built its own. An SSLContext is safe to share between threads and connections.
     import certifi
@@ -270,31 +270,18 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def guarded_pool(settings: Settings, limits: httpx.Limits | None = None) -> httpcore.ConnectionPool:
-    """An httpcore connection pool whose every connection passes the guard (polls drive it directly, without
-    httpx's client on top: ingest/client.py)."""
-    limits = limits or httpx.Limits()
-    return httpcore.ConnectionPool(
-        ssl_context=_tls(),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(Policy.from_settings(settings)),
-    )
-
-
 def _transport(
     settings: Settings, limits: httpx.Limits | None, socket_options: list[tuple[int, int, int]] | None = None
 ) -> httpx.HTTPTransport:
     transport = httpx.HTTPTransport(
-        verify=_tls(), limits=limits or httpx.Limits(), trust_env=False, socket_options=socket_options
+        verify=tls_context(), limits=limits or httpx.Limits(), trust_env=False, socket_options=socket_options
     )
     transport._pool._network_backend = GuardedBackend(Policy.from_settings(settings))
     return transport
 
 
 def _async_transport(settings: Settings, limits: httpx.Limits | None) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(verify=_tls(), limits=limits or httpx.Limits(), trust_env=False)
+    transport = httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits or httpx.Limits(), trust_env=False)
     transport._pool._network_backend = AsyncGuardedBackend(Policy.from_settings(settings))
     return transport
 

@@ -1,7 +1,7 @@
 """Ingest: bytes from a source → RawRelease values. Every format converges on RawRelease.
 
 fetch.py      conditional GET with caps and timeouts, through the SSRF guard
-client.py     the HTTP client under it: httpcore's guarded pool, redirects, cookies, gzip/deflate
+client.py     the HTTP client under it: http.client over guarded connections, redirects, cookies, gzip/deflate
 encoding.py   bytes → text (declared charsets checked, undeclared ones detected)
 feed.py       RSS 0.9x/1.0/2.0, Atom, RDF (feedparser), hostile XML refused
 fastfeed.py   plain RSS 2.0/0.9x/1.0 straight through lxml, as feedparser reads them (feedparser otherwise)

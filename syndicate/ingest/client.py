@@ -1,22 +1,30 @@
-"""The HTTP client polls fetch with: httpcore's guarded connection pool (netguard) driven directly.
+"""The HTTP client polls fetch with: the standard library's HTTP/1.1 (http.client) over connections made by
+the SSRF guard's network backend (netguard).
 
-httpx.Client on top of the same pool cost about 0.5 ms of CPU per request on loopback (request and response
-models, URL merging, a cookie jar pass on every response, the auth and redirect generators), httpcore alone
-0.2-0.3 ms, and most polls are one conditional GET answered 304. What httpx did above the pool is done here
-the same way, for GET only: default headers, redirects (relative Location, the cap, the previous fragment),
-cookies kept per client (the jar is only consulted once a site has set one), gzip/deflate decoding, and its
-header decoding (ASCII, else UTF-8, else Latin-1). The SSRF guard, pinning and deadlines are the pool's own
-network backend (netguard.GuardedBackend), as with httpx, so every connection, redirects included, passes it.
+Every connection, redirects' included, is made by netguard.GuardedBackend: the host resolved and checked, the
+socket connected to a checked address, TLS verified against the host name, and every read and write bounded by
+its timeout and by the caller's deadline (netguard.deadline: a server dripping its headers a byte at a time is
+cut off). On top of it http.client reads the status line, headers (at most 100, lines of at most 64 KB) and the
+body (Content-Length, chunked, or to the close), and keeps the connection for the next request to the same
+origin. httpcore's HTTP/1.1 (h11) did the same at 0.2-0.3 ms of CPU a request on loopback, most of an
+unchanged poll's cost; http.client, whose status and header parsing is partly in C, about half that.
+
+What httpx did above its pool is done here the same way, for GET only: default headers, redirects (relative
+Location, the cap, the previous fragment), cookies kept per client (the jar is only consulted once a site has
+set one), gzip/deflate decoding, and its header decoding (ASCII, else UTF-8, else Latin-1).
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
+from typing import Any
 
 import httpcore
 import httpx
@@ -26,15 +34,21 @@ from syndicate.config import Settings
 from syndicate.errors import FetchError, TooLarge, TooManyRedirects
 
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
+#: Bytes asked of the connection at a time, and of a response body
+_CHUNK = 64 * 1024
+#: What a request on a kept-alive connection may meet when the server closed it meanwhile: the request is sent
+#: once more on a new connection (a GET may be repeated).
+_STALE = (http.client.RemoteDisconnected, httpcore.ReadError, httpcore.WriteError, ConnectionError)
 
 
 class Fetcher:
-    """A guarded connection pool with our timeouts, redirect cap and User-Agent; one per worker or poll."""
+    """Guarded connections, one kept alive per origin, with our timeouts, redirect cap and User-Agent; one per
+    worker or poll. Not shared between threads."""
 
     def __init__(self, settings: Settings) -> None:
-        self.pool = netguard.guarded_pool(settings)
+        self.backend = netguard.GuardedBackend(netguard.Policy.from_settings(settings))
         read, connect = settings.fetch_read_timeout, settings.fetch_connect_timeout
-        self.timeouts = {"connect": connect, "read": read, "write": read, "pool": connect}
+        self.timeouts = {"connect": connect, "read": read, "write": read}
         self.max_redirects = settings.fetch_max_redirects
         self.headers = [
             (b"Accept-Encoding", b"gzip, deflate"),
@@ -42,15 +56,105 @@ class Fetcher:
             (b"User-Agent", settings.user_agent.encode()),
         ]
         self.cookies = httpx.Cookies()
+        self.connections: dict[tuple[str, str, int], _Connection] = {}
+
+    def connection(self, url: httpx.URL) -> _Connection:
+        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        conn = self.connections.get(key)
+        if conn is None:
+            conn = self.connections[key] = _Connection(self, *key)
+        return conn
 
     def close(self) -> None:
-        self.pool.close()
+        for conn in self.connections.values():
+            conn.close()
+        self.connections.clear()
 
     def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
+
+
+class _Connection(http.client.HTTPConnection):
+    """http.client's connection to one origin, connected through the guard's backend."""
+
+    def __init__(self, fetcher: Fetcher, scheme: str, host: str, port: int) -> None:
+        super().__init__(host, port, timeout=fetcher.timeouts["read"])
+        self.fetcher, self.scheme = fetcher, scheme
+
+    def connect(self) -> None:
+        timeouts = self.fetcher.timeouts
+        stream = self.fetcher.backend.connect_tcp(self.host, self.port, timeout=timeouts["connect"])
+        if self.scheme == "https":
+            stream = stream.start_tls(netguard.tls_context(), server_hostname=self.host, timeout=timeouts["connect"])
+        self.sock = _Socket(stream, timeouts["read"], timeouts["write"])
+
+    def stale(self) -> bool:
+        """Kept alive, but readable while idle: the server closed it (or sent what nobody asked for)."""
+        return isinstance(self.sock, _Socket) and self.sock.readable()
+
+
+class _Socket:
+    """What http.client asks of a socket, over a guarded connection. As with a socket, closing it while a
+    response still reads from its file closes the connection only once that file is closed too."""
+
+    def __init__(self, stream: httpcore.NetworkStream, read_timeout: float, write_timeout: float) -> None:
+        self.stream: httpcore.NetworkStream | None = stream
+        self.read_timeout, self.write_timeout = read_timeout, write_timeout
+        self.files = 0
+        self.closed = False
+
+    def sendall(self, data: bytes) -> None:
+        if self.stream is None:
+            raise httpcore.WriteError("the connection is closed")
+        self.stream.write(bytes(data), self.write_timeout)
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
+        self.files += 1
+        return io.BufferedReader(_StreamFile(self), _CHUNK)
+
+    def read(self, size: int) -> bytes:
+        if self.stream is None:
+            return b""
+        return self.stream.read(size, self.read_timeout)
+
+    def readable(self) -> bool:
+        return self.stream is not None and bool(self.stream.get_extra_info("is_readable"))
+
+    def file_closed(self) -> None:
+        self.files -= 1
+        self._end()
+
+    def close(self) -> None:
+        self.closed = True
+        self._end()
+
+    def _end(self) -> None:
+        if self.closed and self.files <= 0 and self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+
+class _StreamFile(io.RawIOBase):
+    """The raw file under a response: reads from the guarded connection."""
+
+    def __init__(self, sock: _Socket) -> None:
+        self.sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.sock.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.sock.file_closed()
+        super().close()
 
 
 @dataclass
@@ -60,7 +164,7 @@ class Response:
     status: int
     url: str
     headers: dict[str, str]  # names lower-cased, repeated headers joined with ", " (as httpx's items())
-    stream: httpcore.Response
+    stream: http.client.HTTPResponse
 
     def body(self, cap: int) -> Iterator[bytes]:
         """The body's chunks, decompressed; TooLarge as soon as a decoder has put out more than ``cap`` bytes
@@ -68,7 +172,7 @@ class Response:
         decoders = [_decoder(name) for name in self.headers.get("content-encoding", "").split(",")]
         active = [d for d in reversed(decoders) if d is not None]  # the last coding applied is undone first
         try:
-            for chunk in self.stream.iter_stream():
+            while chunk := self.stream.read(_CHUNK):
                 for decoder in active:
                     chunk = self._bounded(decoder, decoder.decode(chunk, cap), cap)
                 if chunk:
@@ -91,7 +195,8 @@ class Response:
 @contextmanager
 def get(fetcher: Fetcher, url: str, headers: list[tuple[bytes, bytes]]) -> Iterator[Response]:
     """GET ``url`` following redirects up to the cap; the last answer, its body unread, closed on exit.
-    Raises httpcore's exceptions as they are (the caller maps them), ours for a bad or one redirect too many."""
+    Raises httpcore's and http.client's exceptions as they are (the caller maps them), ours for a bad redirect
+    or one redirect too many."""
     target = _parsed(url)
     hops = 0
     while True:
@@ -100,28 +205,58 @@ def get(fetcher: Fetcher, url: str, headers: list[tuple[bytes, bytes]]) -> Itera
             cookie = _cookie_header(fetcher.cookies, target)
             if cookie:
                 sent.append((b"Cookie", cookie.encode("latin-1")))
-        request = httpcore.Request(
-            "GET",
-            httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path),
-            headers=sent,
-            extensions={"timeout": fetcher.timeouts},
-        )
-        answer = fetcher.pool.handle_request(request)
+        conn = fetcher.connection(target)
+        answer = _request(conn, target.raw_path.decode("ascii"), sent)
         try:
-            found = _headers(answer.headers)
+            raw = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in answer.getheaders()]
+            found = _headers(raw)
             if "set-cookie" in found:
-                _keep_cookies(fetcher.cookies, target, answer)
+                _keep_cookies(fetcher.cookies, target, raw)
             if answer.status not in REDIRECTS or "location" not in found:
                 yield Response(answer.status, str(target), found, answer)
                 return
-            for _ in answer.iter_stream():  # read to the end: the connection goes back to the pool
+            while answer.read(_CHUNK):  # read to the end: the connection is kept for the next request
                 pass
         finally:
+            done = answer.isclosed()
             answer.close()
+            if not done:  # the body was not read to its end: the connection cannot carry another request
+                conn.close()
         if hops >= fetcher.max_redirects:
             raise TooManyRedirects(f"more than {fetcher.max_redirects} redirects from {url}", url=url)
         hops += 1
         target = _redirect(target, found["location"])
+
+
+def _request(conn: _Connection, path: str, headers: list[tuple[bytes, bytes]]) -> http.client.HTTPResponse:
+    """Send the GET and read the status line and headers; on a kept-alive connection the server closed, once
+    more on a new one."""
+    if conn.stale():
+        conn.close()
+    reused = conn.sock is not None
+    try:
+        return _send(conn, path, headers)
+    except _STALE:
+        conn.close()
+        if not reused:
+            raise
+    return _send(conn, path, headers)
+
+
+def _send(conn: _Connection, path: str, headers: list[tuple[bytes, bytes]]) -> http.client.HTTPResponse:
+    try:
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+    except ValueError as exc:  # a header or path that would break the request (http.client checks them)
+        conn.close()
+        raise FetchError(f"invalid request to {conn.host}: {exc}") from exc
+    try:
+        conn.endheaders()
+        return conn.getresponse()
+    except BaseException:
+        conn.close()
+        raise
 
 
 @lru_cache(maxsize=4096)
@@ -178,8 +313,8 @@ def _cookie_header(cookies: httpx.Cookies, url: httpx.URL) -> str | None:
     return request.headers.get("cookie")
 
 
-def _keep_cookies(cookies: httpx.Cookies, url: httpx.URL, answer: httpcore.Response) -> None:
-    cookies.extract_cookies(httpx.Response(answer.status, headers=answer.headers, request=httpx.Request("GET", url)))
+def _keep_cookies(cookies: httpx.Cookies, url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> None:
+    cookies.extract_cookies(httpx.Response(200, headers=headers, request=httpx.Request("GET", url)))
 
 
 class _Decoder:

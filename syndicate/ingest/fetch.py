@@ -1,8 +1,8 @@
 """Fetching one URL politely: conditional GET, timeouts, a body-size cap, a redirect cap, the SSRF guard.
 
-Every httpcore error is turned into one of ours at this boundary (``FetchTimeout``, ``RateLimited``,
-``HTTPStatusError``, ``TooLarge``, ``TooManyRedirects``, ``FetchError``); a 304 is a result, not an error. The
-client (ingest/client.py) is httpcore's guarded pool driven directly, without httpx.Client on top.
+Every error of the client's (httpcore's network layer, http.client's HTTP/1.1) is turned into one of ours at
+this boundary (``FetchTimeout``, ``RateLimited``, ``HTTPStatusError``, ``TooLarge``, ``TooManyRedirects``,
+``FetchError``); a 304 is a result, not an error. The client: ingest/client.py.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.client import HTTPException
 
 import httpcore
 import httpx
@@ -80,12 +81,14 @@ def fetch(
         return _get(http, url, headers, settings.fetch_max_bytes, settings.fetch_total_timeout)
     except SyndicateError:
         raise
-    except (httpcore.TimeoutException, httpx.TimeoutException) as exc:
+    except (httpcore.TimeoutException, httpx.TimeoutException, TimeoutError) as exc:
         raise FetchTimeout(f"timed out fetching {url}", url=url) from exc
     except (
         httpcore.NetworkError,
         httpcore.ProtocolError,
         httpcore.UnsupportedProtocol,
+        HTTPException,
+        OSError,
         httpx.HTTPError,
         httpx.InvalidURL,
     ) as exc:
