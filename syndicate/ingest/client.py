@@ -59,7 +59,8 @@ class Fetcher:
         self.connections: dict[tuple[str, str, int], _Connection] = {}
 
     def connection(self, url: httpx.URL) -> _Connection:
-        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        # the host as sent on the wire (IDNA-encoded; an IPv6 address without brackets), as httpcore had it
+        key = (url.scheme, url.raw_host.decode("ascii"), url.port or (443 if url.scheme == "https" else 80))
         conn = self.connections.get(key)
         if conn is None:
             conn = self.connections[key] = _Connection(self, *key)

@@ -22,6 +22,7 @@ are measured directly, and of the candidates only those within NEAR_BITS are ret
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ _QUARTER = 1 << 16
 _MASKS = [np.array(masks, dtype=np.uint32) for masks in ident.MASKS]
 
 _SINCE = "SELECT rowid, id, fingerprint FROM releases WHERE rowid >= ? ORDER BY rowid"
+_IDS = "SELECT id, fingerprint FROM releases WHERE rowid IN (SELECT value FROM json_each(?))"
 
 
 class NearIndex:
@@ -49,7 +51,9 @@ class NearIndex:
 
     A quarter value is looked up as one key, ``k * 65536 + value`` for quarter k. The releases sorted in have
     their four keys in ``keys``, sorted, with their positions beside them in ``positions``. Those read since
-    (the tail, at most ``_tail_cap``) are measured against the fingerprints looked up directly."""
+    (the tail: at most TAIL, or a 64th of the store) are measured against the fingerprints looked up directly.
+    A release is its rowid and fingerprint, 40 bytes with its keys; the ids of the few found near are read
+    from the table."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -58,7 +62,7 @@ class NearIndex:
     def clear(self) -> None:
         self.rowid = 0  # the last rowid read, and its release's id (None: nothing read yet)
         self.last_id: str | None = None
-        self.ids: list[str] = []
+        self.rowids = np.zeros(0, dtype=np.int64)
         self.fps = np.zeros(0, dtype=np.uint64)
         self.count = 0
         self.sorted_upto = 0  # positions below this are in ``keys``/``positions``, the rest are the tail
@@ -97,7 +101,10 @@ class NearIndex:
             # keys with about 100 releases, and seldom is one of them near
             close = np.bitwise_count(self.fps[candidates][None, :] ^ ours[:, None]) <= ident.NEAR_BITS
             kept = np.unique(candidates[close.any(axis=0)])
-            return list(zip([self.ids[p] for p in kept.tolist()], self.fps[kept].tolist(), strict=True))
+            if not len(kept):
+                return []
+            rowids = json.dumps(self.rowids[kept].tolist())
+            return [(release_id, int(fp, 16)) for release_id, fp in driver_rows(conn, _IDS, (rowids,))]
 
     def _catch_up(self, conn: Connection) -> None:
         rows = driver_rows(conn, _SINCE, (self.rowid,))
@@ -110,15 +117,16 @@ class NearIndex:
         if not rows:
             return
         self.rowid, self.last_id = rows[-1][0], rows[-1][1]
-        added = [(release_id, value) for _, release_id, fp in rows if (value := _value(fp)) is not None]
+        added = [(rowid, value) for rowid, _, fp in rows if (value := _value(fp)) is not None]
         if not added:
             return
         start, need = self.count, self.count + len(added)
         if need > len(self.fps):  # room for twice as many, so that appending stays cheap
             size = max(need, 2 * len(self.fps), 1024)
             self.fps = np.concatenate([self.fps[:start], np.zeros(size - start, dtype=np.uint64)])
+            self.rowids = np.concatenate([self.rowids[:start], np.zeros(size - start, dtype=np.int64)])
+        self.rowids[start:need] = [rowid for rowid, _ in added]
         self.fps[start:need] = [value for _, value in added]
-        self.ids.extend(release_id for release_id, _ in added)
         self.count = need
         # A sort takes time in proportion to the store, so the tail may grow with it.
         if self.count - self.sorted_upto > max(TAIL, self.count // 64):
@@ -151,7 +159,7 @@ def _value(fingerprint: str | None) -> int | None:
         value = int(fingerprint, 16)
     except ValueError:
         return None
-    return value if value < 1 << 64 else None
+    return value if 0 <= value < 1 << 64 else None
 
 
 #: One index per database file, per process (a forked child starts again: its parent's lock may be held).
