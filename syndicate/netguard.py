@@ -114,7 +114,7 @@ def _resolve(host: str, port: int) -> list[str]:
 def check_url(url: str, settings: Settings, *, resolve: bool = True) -> None:
     """Refuse a URL that is not http(s) or that resolves to a non-public address (BlockedURL). ``resolve=False``
     checks the URL's form only, for a caller whose connections pass the guard's backend, which resolves and
-    checks the host on every connect (polls: a pooled connection to a checked address needs no second look,
+    checks the host on every connect (polls: a kept-alive connection to a checked address needs no second look,
     and resolving the host again cost a DNS lookup on every poll)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

@@ -69,7 +69,7 @@ def fetch(
     client: Fetcher | None = None,
 ) -> FetchResult:
     """GET ``url``; a 304 comes back as a result with ``not_modified``. Raises our FetchError family."""
-    netguard.check_url(url, settings, resolve=False)  # the pool's backend checks every connection (netguard)
+    netguard.check_url(url, settings, resolve=False)  # the guard's backend checks every connection (netguard)
     headers = [(b"Accept", ACCEPT)]
     if etag:
         headers.append((b"If-None-Match", etag.encode("latin-1")))
@@ -105,8 +105,8 @@ def _get(http: Fetcher, url: str, headers: list[tuple[bytes, bytes]], cap: int, 
     with netguard.deadline(total), client.get(http, url, headers) as response:
         status, answer, final = response.status, response.headers, response.url
         if status == 304:
-            # Reading the (empty) body ends the exchange, so the connection goes back to the pool: closing the
-            # stream with it unread would drop the connection and make the next poll connect again.
+            # Reading the (empty) body ends the exchange, so the connection is kept for the next request: closing
+            # the answer with it unread would drop the connection and make the next poll connect again.
             for _ in response.body(cap):
                 pass
             return _result(status, b"", final, answer)
