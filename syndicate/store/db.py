@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from syndicate.store import checkpoint
+from syndicate.store import checkpoint, writelock
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -41,7 +41,10 @@ def make_engine(url: str) -> Engine:
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_text
+            url,
+            # Writers take turns on a file lock rather than in SQLite's sleeping busy handler (writelock.py).
+            connect_args={"check_same_thread": False, "timeout": 30, "factory": writelock.LockingConnection},
+            json_serializer=_json_text,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         if engine.url.database and ":memory:" not in url:
