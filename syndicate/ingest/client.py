@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ _STALE = (http.client.RemoteDisconnected, httpcore.ReadError, httpcore.WriteErro
 
 class Fetcher:
     """Guarded connections, one kept alive per origin, with our timeouts, redirect cap and User-Agent; one per
-    worker or poll. Not shared between threads."""
+    thread of a worker (``syndicate.polling``), or per poll. Not shared between threads."""
 
     def __init__(self, settings: Settings) -> None:
         self.backend = netguard.GuardedBackend(netguard.Policy.from_settings(settings))
@@ -66,6 +67,16 @@ class Fetcher:
             conn = self.connections[key] = _Connection(self, *key)
         return conn
 
+    def prune(self, idle_seconds: float, keep: int) -> None:
+        """Close the connections unused for ``idle_seconds``, and the least recently used beyond ``keep``: a
+        client kept between polls must not hold a socket open for every site it ever fetched from."""
+        now = time.monotonic()
+        ranked = sorted(self.connections.items(), key=lambda item: item[1].last_used, reverse=True)
+        for index, (key, conn) in enumerate(ranked):
+            if index >= keep or now - conn.last_used > idle_seconds:
+                conn.close()
+                del self.connections[key]
+
     def close(self) -> None:
         for conn in self.connections.values():
             conn.close()
@@ -84,6 +95,7 @@ class _Connection(http.client.HTTPConnection):
     def __init__(self, fetcher: Fetcher, scheme: str, host: str, port: int) -> None:
         super().__init__(host, port, timeout=fetcher.timeouts["read"])
         self.fetcher, self.scheme = fetcher, scheme
+        self.last_used = time.monotonic()
 
     def connect(self) -> None:
         timeouts = self.fetcher.timeouts
@@ -207,6 +219,7 @@ def get(fetcher: Fetcher, url: str, headers: list[tuple[bytes, bytes]]) -> Itera
             if cookie:
                 sent.append((b"Cookie", cookie.encode("latin-1")))
         conn = fetcher.connection(target)
+        conn.last_used = time.monotonic()
         answer = _request(conn, target.raw_path.decode("ascii"), sent)
         try:
             raw = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in answer.getheaders()]

@@ -1,10 +1,12 @@
 """The poll's HTTP client (ingest/client.py) against raw servers on 127.0.0.1 whose connections a test scripts:
 kept-alive connections reused, and replaced when the server closed them; bodies by length, chunked and to the
-close; answers too large in their headers refused cleanly; an unread body not spoiling the next request; and
-TLS verified against the host, over the guard's connections."""
+close; answers too large in their headers refused cleanly; an unread body not spoiling the next request; TLS
+verified against the host, over the guard's connections; and the client polls keep between them (one a thread,
+its idle connections closed)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
@@ -15,10 +17,11 @@ from pathlib import Path
 import pytest
 import trustme
 
-from syndicate import netguard
+from syndicate import catalog, netguard, polling
 from syndicate.config import get_settings
 from syndicate.errors import FetchError, HTTPStatusError
 from syndicate.ingest.fetch import fetch, make_client
+from syndicate.model import Source
 
 #: One connection's script: given the socket, serve it (read requests, write answers) and return.
 Script = Callable[[socket.socket, int], None]
@@ -197,3 +200,56 @@ def test_tls_is_verified_against_the_host(tmp_path: Path, monkeypatch: pytest.Mo
     ca.issue_cert("syndicate.example").configure_cert(other)
     with raw_server(_keep_alive, wrap=other) as (base, _), pytest.raises(FetchError):
         fetch(f"{base}/t", get_settings())  # a certificate for another name
+
+
+def _feed_answers(conn: socket.socket, number: int) -> None:
+    while request := _read_request(conn):
+        path = request.split(b" ")[1].decode()
+        feed = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>{path} 보도자료</title><guid>{path}</guid><description>본문 {path}</description></item>"
+            "</channel></rss>"
+        )
+        conn.sendall(_answer(feed.encode(), "Content-Type: application/rss+xml\r\n"))
+
+
+def test_polls_of_sources_on_one_site_share_the_thread_s_connection(database: str) -> None:
+    """Without a client of their own, polls take their thread's, and keep its connection for the next poll:
+    two sources on one site, polled one after the other, cost one connection."""
+    with raw_server(_feed_answers) as (base, accepted):
+        catalog.add_runtime(
+            [Source(id=f"shared-{n}", agency="incheon", url=f"{base}/{n}.xml", interval_minutes=30) for n in range(2)]
+        )
+        results = [polling.poll(f"shared-{n}") for n in range(2)]
+        assert [(r.status, r.new) for r in results] == [("ok", 1), ("ok", 1)]
+        assert accepted == [0]
+        assert polling.shared_client(get_settings()) is polling.shared_client(get_settings())
+
+
+def test_the_thread_s_client_is_not_a_forked_child_s() -> None:
+    parent = polling.shared_client(get_settings())
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 when it made a client of its own
+        os._exit(0 if polling.shared_client(get_settings()) is not parent else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert polling.shared_client(get_settings()) is parent
+
+
+def test_idle_connections_and_those_beyond_the_cap_are_closed() -> None:
+    with (
+        raw_server(_keep_alive) as (one, _),
+        raw_server(_keep_alive) as (two, _),
+        raw_server(_keep_alive) as (three, _),
+    ):
+        with make_client(get_settings()) as client:
+            for base in (one, two, three):
+                fetch(f"{base}/x", get_settings(), client=client)
+            kept = dict(client.connections)
+            client.prune(idle_seconds=60, keep=2)
+            assert len(client.connections) == 2
+            dropped = [conn for key, conn in kept.items() if key not in client.connections]
+            assert [conn.port for conn in dropped] == [int(one.rsplit(":", 1)[1])]  # the least recently used
+            assert dropped[0].sock is None  # closed, not only forgotten
+            client.prune(idle_seconds=0, keep=2)
+            assert client.connections == {}
