@@ -107,7 +107,8 @@ class LockingConnection(sqlite3.Connection):
             self._acquire(fd)
 
     def after(self) -> None:
-        # A write outside a transaction (autocommit) is committed already: nothing left to wait for.
+        """After a statement, a commit or a rollback: once no transaction is open (a write outside one is
+        committed already), nothing is left to wait for."""
         if self._held and not self.in_transaction:
             self._release()
 
@@ -147,15 +148,13 @@ class LockingConnection(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            if self._held and not self.in_transaction:
-                self._release()
+            self.after()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            if self._held and not self.in_transaction:
-                self._release()
+            self.after()
 
     def close(self) -> None:
         try:
