@@ -237,7 +237,12 @@ MASKS = [_masks(radius) for radius in RADII]
 
 def quarters(fp: str) -> tuple[int, int, int, int]:
     """The fingerprint's 16-bit quarters, first hex digits first (the four indexed columns)."""
-    return int(fp[0:4], 16), int(fp[4:8], 16), int(fp[8:12], 16), int(fp[12:16], 16)
+    return quarters_of(int(fp, 16))
+
+
+def quarters_of(value: int) -> tuple[int, int, int, int]:
+    """``quarters`` of a fingerprint given as its integer (the high 16 bits first)."""
+    return value >> 48 & 0xFFFF, value >> 32 & 0xFFFF, value >> 16 & 0xFFFF, value & 0xFFFF
 
 
 def probes(fp: str) -> list[tuple[int, int]]:

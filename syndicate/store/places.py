@@ -127,10 +127,8 @@ def near_duplicates(s: Session, fingerprints: Sequence[int]) -> list[tuple[str, 
     conn = s.connection()
     if conn.dialect.name == "sqlite":
         return nearindex.near(conn, fingerprints)
-    values = [
-        sorted({(fp >> (48 - 16 * k) & 0xFFFF) ^ mask for fp in fingerprints for mask in ident.MASKS[k]})
-        for k in range(len(_QUARTERS))
-    ]
+    ours = [ident.quarters_of(fp) for fp in fingerprints]
+    values = [sorted({q[k] ^ mask for q in ours for mask in ident.MASKS[k]}) for k in range(len(_QUARTERS))]
     where = " OR ".join(
         f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS) if values[k]
     )
