@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -176,6 +177,45 @@ def process(
             yield proc
         finally:
             _stop(proc, grace)
+
+
+NGINX_CONF = """
+worker_processes 1;
+user root;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    default_type application/rss+xml;
+    charset utf-8;
+    charset_types application/rss+xml;
+    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        etag on;
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx(tmp: Path, root: Path) -> Iterator[str]:
+    """Debian's nginx, one worker, serving the files under ``root`` (as RSS, UTF-8, with ETag and
+    Last-Modified from each file's mtime and size) on a free loopback port; yields its base URL. ``tmp``
+    holds its configuration, pid and temp folders."""
+    if not shutil.which("nginx"):
+        raise SystemExit("needs nginx (Debian: apt-get install nginx-light)")
+    port = free_port()
+    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
+    with process(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], os.environ.copy()):
+        yield f"http://127.0.0.1:{port}"
 
 
 def wrk(url: str, seconds: int, connections: int = 8, headers: dict[str, str] | None = None) -> float:

@@ -7,37 +7,13 @@ bytes from a file with the same worker count (one each), both measured with wrk 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import httpx
 
-from bench.common import PY, Result, free_port, median, process, service_env, upgrade, wait_http, wrk
-
-NGINX_CONF = """
-worker_processes 1;
-user root;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    default_type application/rss+xml;
-    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        etag on;
-    }}
-}}
-"""
+from bench.common import PY, Result, free_port, median, nginx, process, service_env, upgrade, wait_http, wrk
 
 
 def _fill(target_bytes: int) -> None:
@@ -67,7 +43,7 @@ def run(seconds: int = 5, rounds: int = 3) -> list[Result]:
         # No target language: the default (English through Google) would wait on a provider this bench never needs.
         env = service_env(tmp / "data", SYNDICATE_FEED_ITEMS="60", SYNDICATE_LANGUAGES="")
         upgrade(env)  # before the API opens the database
-        api_port, nginx_port = free_port(), free_port()
+        api_port = free_port()
         # The API starts (imports) while this process fills the feed; nothing is timed until both are done.
         with process([*PY, "api", "--port", str(api_port)], env, tmp / "api.log"):
             _fill(200_000)
@@ -78,9 +54,8 @@ def run(seconds: int = 5, rounds: int = 3) -> list[Result]:
             root = tmp / "www" / "feeds" / "ko"
             root.mkdir(parents=True)
             (root / "rss.xml").write_bytes(body)
-            (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port, root=tmp / "www"))
-            nginx_url = f"http://127.0.0.1:{nginx_port}/feeds/ko/rss.xml"
-            with process(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], os.environ.copy()):
+            with nginx(tmp, tmp / "www") as nginx_base:
+                nginx_url = f"{nginx_base}/feeds/ko/rss.xml"
                 wait_http(nginx_url)
                 check = httpx.get(nginx_url)
                 if check.status_code != 200 or check.content != body:

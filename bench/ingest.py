@@ -1,9 +1,9 @@
 """Polling throughput: N loopback feeds polled through the real ingest path, against bare feedparser.
 
-Serves N RSS feeds of K Korean releases each on 127.0.0.1 (text from the Naju corpus) from a separate process
-(as a real site is: its serving is not our CPU), with Nagle off as nginx has it. A first round polls every feed
-(untimed: it creates the releases). Then each timed round changes half of the feeds (new items in front) and
-leaves the other half unchanged (304 to the conditional GET), and polls all N through
+Serves N RSS feeds of K Korean releases each on 127.0.0.1 (text from the Naju corpus) from files, with Debian's
+nginx, as an agency's site serves them: its serving is not our CPU, and takes little of it. A first round polls
+every feed (untimed: it creates the releases). Then each timed round changes half of the feeds (new items in
+front) and leaves the other half unchanged (304 to the conditional GET), and polls all N through
 ``syndicate.polling.poll``: guarded HTTP fetch, charset handling, hostile-XML check, feed parsing, sanitizing,
 identity, near-duplicate fingerprint and dedupe against a SQLite database, health and schedule bookkeeping.
 ``--full`` also runs normalize → credit → publish for every new release in this process.
@@ -26,20 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Result  # noqa: E402
+from bench.common import Result, nginx  # noqa: E402
 
 #: ours / bare feedparser.parse, items/s (issue 10)
 TARGET_RATIO = 1.0
@@ -81,11 +77,17 @@ def _texts() -> list[str]:
     return [s for item in corpus for s in re.split(r"(?<=다\.)\s+", item["content"]) if len(s) > 30]
 
 
-class Feeds:
-    """The feeds' bytes, the same in the serving process and here (the reference parses them)."""
+#: The first version's modification time; each later version is a minute on. nginx makes a file's ETag and
+#: Last-Modified from its mtime (and size), so a new version answers 200 and an unchanged one 304.
+_EPOCH = 1_750_000_000
 
-    def __init__(self, versions: SynchronizedArray[Any], items: int, texts: list[str]) -> None:
-        self.version, self.items, self.texts = versions, items, texts
+
+class Feeds:
+    """The feeds' bytes: written as files where nginx serves them, and parsed as they are by the reference."""
+
+    def __init__(self, root: Path, count: int, items: int, texts: list[str]) -> None:
+        self.root, self.items, self.texts = root, items, texts
+        self.version = [0] * count
         self.cache: dict[tuple[int, int], bytes] = {}
 
     def body(self, index: int) -> bytes:
@@ -94,53 +96,15 @@ class Feeds:
             self.cache[key] = _feed(index, key[1], self.items, self.texts)
         return self.cache[key]
 
-
-def _serve_forever(feeds: Feeds, listener: socket.socket) -> None:
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out at once, as from nginx (tcp_nodelay on)
-
-        def do_GET(self) -> None:
-            index = int(self.path.strip("/").split(".")[0])
-            etag = f'"{index}-{feeds.version[index]}"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = feeds.body(index)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(listener.getsockname(), Handler, bind_and_activate=False)
-    server.socket.close()
-    server.socket = listener
-    server.daemon_threads = True
-    server.serve_forever()
-
-
-@contextmanager
-def _server(feeds: Feeds) -> Iterator[str]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    proc = multiprocessing.get_context("fork").Process(target=_serve_forever, args=(feeds, listener), daemon=True)
-    proc.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        proc.terminate()
-        proc.join(10)
-        listener.close()
+    def publish(self, index: int) -> None:
+        """Serve the feed's current version: written aside, dated, then renamed over the old one (nginx never
+        serves half a file)."""
+        path = self.root / f"{index}.xml"
+        aside = path.with_suffix(".new")
+        aside.write_bytes(self.body(index))
+        stamp = _EPOCH + 60 * self.version[index]
+        os.utime(aside, (stamp, stamp))
+        aside.replace(path)
 
 
 @contextmanager
@@ -195,14 +159,16 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
     from syndicate.model import Source
     from syndicate.store.migrate import upgrade_and_sync
 
-    versions = multiprocessing.get_context("fork").Array("i", feed_count)
-    feeds = Feeds(versions, items, _texts())
-    # Every version the rounds will serve, built before the serving process forks (it inherits them): served
-    # as a site serves a file, not made while a poll waits for it (the poll's wall time would count it).
+    root = folder / "www"
+    root.mkdir()
+    feeds = Feeds(root, feed_count, items, _texts())
+    # Every version the rounds will serve, built before anything is timed: served as a site serves a file, not
+    # made while a poll waits for it.
     for i in range(feed_count):
         for version in range(rounds + 1):
             feeds.cache[(i, version)] = _feed(i, version, items, feeds.texts)
-    with _server(feeds) as base:
+        feeds.publish(i)
+    with nginx(folder, root) as base:
         upgrade_and_sync()
         catalog.add_runtime(
             [
@@ -252,7 +218,8 @@ def _measure(folder: Path, feed_count: int, items: int, rounds: int, full: bool)
         for round_no in range(1, rounds + 1):
             changed = list(range(0, feed_count, 2))  # half change, half stay the same (304)
             for i in changed:
-                versions[i] += 1
+                feeds.version[i] += 1
+                feeds.publish(i)
             count = len(changed) * items
             for figures in (changed_wall, changed_cpu, bare_wall, bare_cpu):
                 figures.clear()
