@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sqlite3
 import time
 import weakref
@@ -39,8 +40,25 @@ FIRST_PAUSE = 0.00002
 LONGEST_PAUSE = 0.0002
 
 
+#: What may come before a statement's first keyword: white space and comments (which Python's sqlite3 skips too,
+#: when it decides whether a statement opens a transaction).
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?(?:\*/|\Z))*", re.S)
+#: A keyword of a statement that writes, anywhere in a WITH statement (whose common table expressions may feed one)
+_WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+
+
 def _writes(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(_WRITES)
+    head = sql.lstrip()[:7].upper()
+    if head.startswith(_WRITES):
+        return True
+    if not head.startswith(("--", "/*", "WITH")):
+        return False
+    # Rare (none of ours): a comment first, or a WITH clause. Missing a write here would only leave it to
+    # SQLite's busy handler; taking one for a read (a keyword inside a string) only holds the lock for it.
+    leading = _LEADING.match(sql)
+    rest = sql[leading.end() :] if leading else sql
+    head = rest[:7].upper()
+    return head.startswith(_WRITES) or (head.startswith("WITH") and _WRITE_WORD.search(rest) is not None)
 
 
 class LockingCursor(sqlite3.Cursor):

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from syndicate.store import db
-from syndicate.store.writelock import LockingConnection
+from syndicate.store.writelock import LockingConnection, _writes
 
 
 def _database(tmp_path: Path) -> str:
@@ -73,6 +73,34 @@ def test_second_writer_waits_for_the_first_commit_and_then_writes(tmp_path: Path
     thread.join(5)
     assert done and done[0] - committed < 0.1, "the waiting writer was not let in soon after the commit"
     assert first.execute("SELECT v FROM t").fetchone() == (11,)
+    assert not _held_elsewhere(path)
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ("UPDATE t SET v = 1", True),
+        ("  insert into t values (2, 0)", True),
+        ("-- a note\nUPDATE t SET v = 1", True),
+        ("/* a note */ DELETE FROM t", True),
+        ("/* one */ -- two\n  REPLACE INTO t VALUES (1, 0)", True),
+        ("WITH x AS (SELECT 5 AS v) UPDATE t SET v = (SELECT v FROM x)", True),
+        ("-- first\nWITH x AS (SELECT 1) INSERT INTO t SELECT 3, 0 FROM x", True),
+        ("SELECT v FROM t", False),
+        ("WITH x AS (SELECT 1 AS v) SELECT v FROM x", False),
+        ("-- UPDATE t\nSELECT v FROM t", False),
+        ("/* DELETE */ SELECT v FROM t", False),
+        ("PRAGMA journal_mode", False),
+    ],
+)
+def test_writes_are_told_by_their_first_keyword_after_comments(tmp_path: Path, sql: str, writes: bool) -> None:
+    assert _writes(sql) is writes
+    # and the connection holds the lock for them, in the transaction Python's sqlite3 opened (or not) for them
+    path = _database(tmp_path)
+    c = _connect(path)
+    c.execute(sql)
+    assert _held_elsewhere(path) is (writes and c.in_transaction)
+    c.rollback()
     assert not _held_elsewhere(path)
 
 
