@@ -36,7 +36,6 @@ class _Batch:
     the stored releases within NEAR_BITS of some item of the poll, then of the releases new in it."""
 
     candidates: list[tuple[str, int]]
-    quarters_in_sql: bool  # write the quarter columns (places.quarters_in_sql)
     rows: NewRows = field(default_factory=NewRows)
     pending: set[str] = field(default_factory=set)  # identities of the places in ``rows``
     created: set[str] = field(default_factory=set)  # release ids created in this batch (at version 1)
@@ -60,7 +59,7 @@ def record(s: Session, source_id: str | None, raws: list[RawRelease], source: So
     for i, fp in zip(unseen, ident.fingerprints([ident.visible_text(raws[i]) for i in unseen]), strict=True):
         fingerprints[i] = fp
     near = places.near_duplicates(s, [int(fp, 16) for fp in fingerprints if fp])
-    batch = _Batch(near, places.quarters_in_sql(s))
+    batch = _Batch(near)
     out = []
     for raw, (digest, _), identity, fingerprint in zip(raws, keys, identities, fingerprints, strict=True):
         if identity in batch.pending:
@@ -109,7 +108,6 @@ def _new(
         category=(source.category if source else None) or (raw.categories[0][:100] if raw.categories else None),
         source_id=raw.source_id,
         fingerprint=fingerprint,
-        quarters=ident.quarters(fingerprint) if fingerprint and batch.quarters_in_sql else None,
     )
     batch.created.add(release_id)
     if fingerprint:

@@ -30,7 +30,6 @@ from syndicate.normalize import normalize
 from syndicate.normalize.sanitize import sanitize_html
 from syndicate.registry import Registry, get_registry
 from syndicate.store import feeds as feed_store
-from syndicate.store import places
 from syndicate.store import releases as store
 from syndicate.store import summaries as summary_store
 from syndicate.store.db import session
@@ -83,7 +82,6 @@ def submit(
             category=category,
             embargo_until=embargo_until,
             fingerprint=fingerprint,
-            quarters=ident.quarters(fingerprint) if fingerprint and places.quarters_in_sql(s) else None,
         )
         return row.id, row.status, [Next(STEPS[0], row.id, 1)]
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, insert
 from sqlalchemy.orm import Session
 
 from syndicate.model import ReleaseStatus
+from syndicate.store import places
 from syndicate.store.releases import new_id
 from syndicate.store.tables import (
     ReleaseEventRow,
@@ -37,6 +38,10 @@ _TABLES: list[tuple[str, Table]] = [
     ("events", cast(Table, ReleaseEventRow.__table__)),
     ("places", cast(Table, ReleasePlaceRow.__table__)),
 ]
+
+
+#: A new release's quarter columns before ``NewRows.write`` knows the database (every row has the same columns)
+_NO_QUARTERS = dict.fromkeys(places.QUARTER_COLUMNS)
 
 
 @dataclass
@@ -59,10 +64,9 @@ class NewRows:
         category: str | None,
         source_id: str | None,
         fingerprint: str | None,
-        quarters: tuple[int, int, int, int] | None,
     ) -> str:
         """A new release at version 1 with its "received" event (as store.releases.create), and its fingerprint
-        with the fingerprint's quarters for finding near-duplicates of it."""
+        for finding near-duplicates of it (its quarter columns are filled in by ``write``, as the database asks)."""
         release_id = new_id()
         now = self.now
         self.releases.append(
@@ -72,7 +76,7 @@ class NewRows:
                 "agency_id": agency_id,
                 "source_id": source_id,
                 "fingerprint": fingerprint,
-                **{f"fingerprint_q{k}": quarters[k] if quarters else None for k in range(4)},
+                **_NO_QUARTERS,
                 "status": ReleaseStatus.received.value,
                 "language": language,
                 "category": category,
@@ -116,6 +120,9 @@ class NewRows:
 
     def write(self, s: Session) -> None:
         """Insert everything gathered (in foreign-key order) and start empty again."""
+        if places.quarters_in_sql(s):
+            for row in self.releases:
+                row.update(places.quarter_columns(s, row["fingerprint"]))
         conn = s.connection()  # Core straight on the connection: these rows are not ORM objects
         converted: dict[Any, Any] = {}  # one poll's timestamps, each converted once for all its columns
         for name, table in _TABLES:

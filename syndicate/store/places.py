@@ -103,7 +103,8 @@ def of_release(s: Session, release_id: str) -> Sequence[ReleasePlaceRow]:
     ).all()
 
 
-_QUARTERS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_q3")
+#: The fingerprint's quarters, as columns of releases
+QUARTER_COLUMNS = ("fingerprint_q0", "fingerprint_q1", "fingerprint_q2", "fingerprint_q3")
 _RELEASES = ReleaseRow.__tablename__
 
 
@@ -111,6 +112,14 @@ def quarters_in_sql(s: Session) -> bool:
     """Are near-duplicates looked up in SQL on this database, so that a new release's quarter columns must be
     written? Not on SQLite, where each process holds its own index (store/nearindex.py)."""
     return s.get_bind().dialect.name != "sqlite"
+
+
+def quarter_columns(s: Session, fingerprint: str | None) -> dict[str, int | None]:
+    """A new release's quarter columns for its ``fingerprint``, as the writers of new releases store them: its
+    quarters where near-duplicates are looked up in SQL (``quarters_in_sql``), else none (their indexes leave
+    the empty ones out)."""
+    quarters = ident.quarters(fingerprint) if fingerprint and quarters_in_sql(s) else (None,) * len(QUARTER_COLUMNS)
+    return dict(zip(QUARTER_COLUMNS, quarters, strict=True))
 
 
 def near_duplicates(s: Session, fingerprints: Sequence[int]) -> list[tuple[str, int]]:
@@ -128,9 +137,9 @@ def near_duplicates(s: Session, fingerprints: Sequence[int]) -> list[tuple[str, 
     if conn.dialect.name == "sqlite":
         return nearindex.near(conn, fingerprints)
     ours = [ident.quarters_of(fp) for fp in fingerprints]
-    values = [sorted({q[k] ^ mask for q in ours for mask in ident.MASKS[k]}) for k in range(len(_QUARTERS))]
+    values = [sorted({q[k] ^ mask for q in ours for mask in ident.MASKS[k]}) for k in range(len(QUARTER_COLUMNS))]
     where = " OR ".join(
-        f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(_QUARTERS) if values[k]
+        f"{column} IN ({','.join(map(str, values[k]))})" for k, column in enumerate(QUARTER_COLUMNS) if values[k]
     )
     rows = conn.exec_driver_sql(f"SELECT id, fingerprint FROM {_RELEASES} WHERE {where}")  # noqa: S608 - ints
     found = [(release_id, int(fp, 16)) for release_id, fp in rows if fp]

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import instance_state, manager_of_class
 
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
+from syndicate.store import places
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow, ReleaseVersionRow, utcnow
 
 
@@ -42,9 +43,8 @@ def create(
     source_id: str | None = None,
     release_id: str | None = None,
     fingerprint: str | None = None,
-    quarters: tuple[int, int, int, int] | None = None,
 ) -> ReleaseRow:
-    """A new release at version 1 (``fingerprint`` and its ``quarters``: its SimHash, for near-duplicates)."""
+    """A new release at version 1 (``fingerprint``: its SimHash, for near-duplicates)."""
     release_id = release_id or new_id()
     row = ReleaseRow(
         id=release_id,
@@ -57,9 +57,8 @@ def create(
         embargo_until=embargo_until,
         version=1,
         fingerprint=fingerprint,
+        **places.quarter_columns(s, fingerprint),
     )
-    if quarters is not None:
-        row.fingerprint_q0, row.fingerprint_q1, row.fingerprint_q2, row.fingerprint_q3 = quarters
     s.add(row)
     s.add(ReleaseVersionRow(release_id=release_id, version=1, raw=raw))
     s.flush()

@@ -115,7 +115,6 @@ def test_a_batch_writes_the_same_rows_as_sqlalchemys_insert(database: str) -> No
             category=None,
             source_id="src",
             fingerprint="0123456789abcdef",
-            quarters=(0x0123, 0x4567, 0x89AB, 0xCDEF),
         )
         rows.place(
             release_id=release, identity=f"guid:src:{key}", url=None, source_id="src", via=None, content_hash="h"
@@ -145,6 +144,9 @@ def test_a_batch_writes_the_same_rows_as_sqlalchemys_insert(database: str) -> No
         b.update({k: v for k, v in a.items() if k.endswith("_at") or k == "at"})
     with session() as s:
         fast.write(s)
+        # the quarter columns as write fills them in (where the database looks near-duplicates up in SQL)
+        for row in slow.releases:
+            row.update(places.quarter_columns(s, row["fingerprint"]))
         conn = s.connection()
         for name, table in bulk._TABLES:
             conn.execute(insert(table), copy.deepcopy(getattr(slow, name)))
@@ -177,8 +179,6 @@ def test_near_duplicates_are_the_stored_releases_within_near_bits(database: str)
     def write(values: list[int], first: int) -> dict[str, int]:
         rows = bulk.NewRows()
         ids = {}
-        with session() as s:
-            in_sql = places.quarters_in_sql(s)
         for n, value in enumerate(values, first):
             fp = f"{value:016x}"
             release_id = rows.release(
@@ -189,7 +189,6 @@ def test_near_duplicates_are_the_stored_releases_within_near_bits(database: str)
                 category=None,
                 source_id="src",
                 fingerprint=fp,
-                quarters=ident.quarters(fp) if in_sql else None,
             )
             ids[release_id] = value
         with session() as s:
