@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
 
 from celery import Celery
@@ -93,6 +94,14 @@ def _logging(loglevel: str | int | None = None, **_: Any) -> None:
     from syndicate.logs import configure
 
     configure(loglevel if isinstance(loglevel, str) else "INFO")
+
+
+@worker_process_init.connect
+def _yield_to_the_main_process(**_: Any) -> None:
+    # In a pool process only (prefork): the main process and the broker go first (config.Settings.worker_nice).
+    nice = get_settings().worker_nice
+    if nice:
+        os.nice(nice)
 
 
 @worker_process_init.connect
