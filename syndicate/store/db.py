@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,3 +129,51 @@ def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Sequence
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def core(s: Session | Connection) -> Connection:
+    """The connection to run Core statements on: a poll reads and records its source's state on a bare
+    connection (cheaper than a Session, whose per-transaction bookkeeping those few statements do not need)."""
+    return s if isinstance(s, Connection) else s.connection()
+
+
+class _Driver(NamedTuple):
+    """A statement as the SQLite driver takes it: SQL, parameter names in order, their types' bind processors,
+    and the result columns' processors."""
+
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+#: id(statement) → (the statement, kept so that its id is not reused; its driver form)
+_DRIVER: dict[int, tuple[Any, _Driver]] = {}
+
+
+def direct(s: Session | Connection, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """``conn.execute(statement, params)``'s rows, for the few statements every poll or pipeline step runs
+    (built once by their modules, every value a bound parameter: no column default is applied here). On SQLite
+    they go to the driver's cursor, compiled once, with the column types' own bind and result processors:
+    SQLAlchemy's execution around a one-row statement cost several times the statement. Other databases:
+    through SQLAlchemy."""
+    conn = core(s)
+    if conn.dialect.name != "sqlite":
+        result = conn.execute(statement, params)
+        return [tuple(row) for row in result] if result.returns_rows else []
+    found = _DRIVER.get(id(statement))
+    if found is None:
+        found = _DRIVER[id(statement)] = (statement, _compile(statement, conn.dialect))
+    driver = found[1]
+    values = tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True))
+    rows = driver_rows(conn, driver.sql, values)
+    return [tuple(v if p is None else p(v) for v, p in zip(row, driver.results, strict=True)) for row in rows]
+
+
+def _compile(statement: Any, dialect: Dialect) -> _Driver:
+    compiled: Any = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    columns = statement.selected_columns if statement.is_select else ()
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return _Driver(str(compiled), names, binds, results)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import instance_state, manager_of_class
 from syndicate.errors import NotFound
 from syndicate.model import ReleaseStatus
 from syndicate.store import places
+from syndicate.store.db import direct
 from syndicate.store.tables import ReleaseEventRow, ReleaseRow, ReleaseVersionRow, utcnow
 
 
@@ -85,7 +86,7 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
     """
     params = {"release_id": release_id}
     if lock:
-        s.connection().execute(_LOCK, params)
+        direct(s, _LOCK, {**params, "now": utcnow()})
     row = s.scalar(_GET_FOR_UPDATE if lock else _GET, params)
     if row is None:
         raise NotFound(f"no release {release_id}")
@@ -99,7 +100,11 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 #: sweep watches. Core on the table, built once: a step runs it for every release, and the ORM path costs more
 #: than the statement.
 _RELEASES = cast(Table, ReleaseRow.__table__)
-_LOCK = update(_RELEASES).where(_RELEASES.c.id == bindparam("release_id")).values(id=_RELEASES.c.id)
+_LOCK = (
+    update(_RELEASES)
+    .where(_RELEASES.c.id == bindparam("release_id"))
+    .values(id=_RELEASES.c.id, updated_at=bindparam("now"))  # as the column's onupdate would
+)
 #: A release with one of its versions, in one query (an outer join, to tell a missing version from a missing
 #: release); built once, with bound parameters, so each call skips building and compiling the expression.
 _WITH_VERSION = (
@@ -168,9 +173,10 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     map answers with the object it holds.
     """
     params = {"release_id": release_id, "number": number}
-    # On the session's connection: a Core statement on a table gains nothing from the ORM's execution path.
+    # On the session's connection: a Core statement on a table gains nothing from the ORM's execution path, and
+    # on SQLite these go straight to the driver (db.direct).
     conn = s.connection()
-    conn.execute(_LOCK, params)
+    direct(conn, _LOCK, {"release_id": release_id, "now": utcnow()})
     if len(s.identity_map) or s.new:
         found = s.execute(_WITH_VERSION if raw else _WITH_VERSION_NO_RAW, params).first()
         if found is None:
@@ -179,9 +185,10 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
         if ver is None:
             raise NotFound(f"no version {number} of release {release_id}")
         return row, ver
-    values = conn.execute(_CORE_WITH_VERSION[raw], params).first()
-    if values is None:
+    rows = direct(conn, _CORE_WITH_VERSION[raw], params)
+    if not rows:
         raise NotFound(f"no release {release_id}")
+    values = rows[0]
     split = len(_RELEASE_ATTRS)
     if values[_VERSION_FOUND_AT[raw]] is None:
         raise NotFound(f"no version {number} of release {release_id}")
@@ -191,12 +198,22 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     )
 
 
-#: What a step changed on its release or version, written by ``save_step``: the row by primary key, the columns
-#: to set given as parameters (so one statement serves every set of columns; SQLAlchemy caches each form).
-_UPDATE_BY_ID = {
-    table.name: update(table).where(table.c.id == bindparam("_id"))
-    for table in (_RELEASES, cast(Table, ReleaseVersionRow.__table__))
-}
+#: What a step changed on its release or version, written by ``save_step``: the row by primary key, the changed
+#: columns as parameters. One statement per table and set of columns (a step type changes the same ones every
+#: time), built once here and compiled once by db.direct.
+_UPDATES: dict[tuple[str, frozenset[str]], Any] = {}
+
+
+def _update_of(table: Table, columns: frozenset[str]) -> Any:
+    statement = _UPDATES.get((table.name, columns))
+    if statement is None:
+        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+        if table is _RELEASES:
+            values.setdefault("updated_at", bindparam("v_updated_at"))  # as the column's onupdate would
+        statement = _UPDATES[(table.name, columns)] = update(table).where(table.c.id == bindparam("_id")).values(values)
+    return statement
+
+
 #: Mapped attribute → column name, for both classes (the same names today, but nothing requires it).
 _COLUMNS = {
     cls: {attr.key: attr.columns[0].key for attr in class_mapper(cls).column_attrs}
@@ -222,9 +239,10 @@ def save_step(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> None:
         if not changed:
             continue
         table = cast(Table, type(obj).__table__)
-        s.connection().execute(
-            _UPDATE_BY_ID[table.name], {"_id": obj.id, **{columns[key]: value for key, value in changed.items()}}
-        )
+        params = {"_id": obj.id, **{f"v_{columns[key]}": value for key, value in changed.items()}}
+        if table is _RELEASES:
+            params.setdefault("v_updated_at", utcnow())
+        direct(s, _update_of(table, frozenset(columns[key] for key in changed)), params)
     # Written: out of the session, so that its flush at commit has nothing to do for them (marking the values
     # committed leaves the objects flagged modified, and the flush then walks them for nothing: 180 µs).
     s.expunge(row)
@@ -275,7 +293,13 @@ def versions(s: Session, release_id: str) -> Sequence[ReleaseVersionRow]:
 
 #: One row of a release's timeline, inserted with Core (see ``event``); built once.
 _EVENTS = cast(Table, ReleaseEventRow.__table__)
-_INSERT_EVENT = insert(_EVENTS)
+_INSERT_EVENT = insert(_EVENTS).values(
+    release_id=bindparam("e_release_id"),
+    version=bindparam("e_version"),
+    stage=bindparam("e_stage"),
+    detail=bindparam("e_detail"),
+    at=bindparam("e_at"),
+)
 
 
 def event(s: Session, release_id: str, version: int, stage: str, detail: dict[str, Any] | None = None) -> None:
@@ -288,8 +312,10 @@ def event(s: Session, release_id: str, version: int, stage: str, detail: dict[st
     """
     if s.new:
         s.flush()
-    s.connection().execute(
-        _INSERT_EVENT, {"release_id": release_id, "version": version, "stage": stage, "detail": detail, "at": utcnow()}
+    direct(
+        s,
+        _INSERT_EVENT,
+        {"e_release_id": release_id, "e_version": version, "e_stage": stage, "e_detail": detail, "e_at": utcnow()},
     )
 
 

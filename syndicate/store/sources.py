@@ -3,16 +3,16 @@ health, schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Dialect, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from syndicate.model import BoardSelectors, Source
-from syndicate.store.db import driver_rows
+from syndicate.store.db import core, direct
 from syndicate.store.tables import SourceRow, SourceStateRow
 
 
@@ -28,51 +28,6 @@ _RUNTIME = select(*(c for c in _SOURCES.c if c.name not in ("origin", "created_a
 _RUNTIME_NAMES = [c.name for c in _RUNTIME.selected_columns]
 
 
-def _core(s: Session | Connection) -> Connection:
-    """The connection to run Core statements on: a poll reads and records its source's state on a bare
-    connection (cheaper than a Session, whose per-transaction bookkeeping those few statements do not need)."""
-    return s if isinstance(s, Connection) else s.connection()
-
-
-class _Driver(NamedTuple):
-    """A statement as the SQLite driver takes it: SQL, parameter names in order, their types' bind processors,
-    and the result columns' processors."""
-
-    sql: str
-    names: tuple[str, ...]
-    binds: tuple[Callable[[Any], Any] | None, ...]
-    results: tuple[Callable[[Any], Any] | None, ...]
-
-
-_DRIVER: dict[int, _Driver] = {}
-
-
-def _execute(s: Session | Connection, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """``conn.execute(statement, params)``'s rows, for the few statements every poll runs (the module's own,
-    built once). On SQLite they go to the driver's cursor, compiled once, with the column types' own bind and
-    result processors: SQLAlchemy's execution around a one-row statement cost several times the statement, and
-    an unchanged source's poll is little else. Other databases: through SQLAlchemy."""
-    conn = _core(s)
-    if conn.dialect.name != "sqlite":
-        result = conn.execute(statement, params)
-        return [tuple(row) for row in result] if result.returns_rows else []
-    driver = _DRIVER.get(id(statement))
-    if driver is None:
-        driver = _DRIVER[id(statement)] = _compile(statement, conn.dialect)
-    values = tuple(params[n] if p is None else p(params[n]) for n, p in zip(driver.names, driver.binds, strict=True))
-    rows = driver_rows(conn, driver.sql, values)
-    return [tuple(v if p is None else p(v) for v, p in zip(row, driver.results, strict=True)) for row in rows]
-
-
-def _compile(statement: Any, dialect: Dialect) -> _Driver:
-    compiled: Any = statement.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or ())
-    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-    columns = statement.selected_columns if statement.is_select else ()
-    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return _Driver(str(compiled), names, binds, results)
-
-
 #: Runtime sources as last built, by their row's values: every poll reads its source, and validating a new
 #: Source model each time was a good part of an unchanged poll. A changed row is a new key, so an edit is seen at
 #: once. Shared like the registry's sources, which nothing changes either.
@@ -81,7 +36,7 @@ _BUILT_MAX = 4096
 
 
 def runtime_source(s: Session | Connection, source_id: str) -> Source | None:
-    rows = _execute(s, _RUNTIME, {"source_id": source_id})
+    rows = direct(s, _RUNTIME, {"source_id": source_id})
     if not rows:
         return None
     values = rows[0]
@@ -169,9 +124,9 @@ def validators(s: Session | Connection, source_id: str) -> Validators:
     """What a poll needs before fetching (conditional-GET validators, last body hash, interval), read with Core:
     every poll does this, and the ORM's per-object work would be most of its cost. Creates the state row (as
     ``state`` does)."""
-    rows = _execute(s, _VALIDATORS, {"source_id": source_id})
+    rows = direct(s, _VALIDATORS, {"source_id": source_id})
     if not rows:
-        _core(s).execute(_NEW_STATE, {"source_id": source_id})
+        core(s).execute(_NEW_STATE, {"source_id": source_id})
         return Validators(None, None, None, None)
     return Validators(*rows[0])
 
@@ -206,7 +161,7 @@ def record_success(s: Session | Connection, source_id: str, items_seen: int, val
     """A successful poll: one UPDATE of ``values`` (the columns above, and etag with last_modified or neither),
     ``items_seen`` added in SQL so that nothing is read first."""
     params = {f"v_{name}": value for name, value in values.items()}
-    _execute(s, _SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
+    direct(s, _SUCCESS["v_etag" in params], {**params, "v_source_id": source_id, "v_added": items_seen})
 
 
 def states(s: Session) -> dict[str, SourceStateRow]:

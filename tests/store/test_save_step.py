@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import class_mapper, object_session
+from sqlalchemy.orm import Session, class_mapper, object_session
 
 from syndicate import pipeline
 from syndicate.errors import NotFound
@@ -30,14 +30,20 @@ def _state(release_id: str) -> tuple[Any, ...]:
         return row.status, row.gate, row.error, row.updated_at, ver.stage, ver.content, ver.raw
 
 
-def _updates() -> list[str]:
+def _updates(s: Session) -> list[str]:
+    """The UPDATE statements the database is sent from now on in ``s``'s transaction. On SQLite, as the driver runs
+    them (its trace callback, values written in): save_step hands them to the driver's cursor itself."""
     seen: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
-            seen.append(" ".join(statement.split()))
+    def statement(sql: str) -> None:
+        if sql.lstrip().upper().startswith("UPDATE"):
+            seen.append(" ".join(sql.split()))
 
-    event.listen(get_engine(), "before_cursor_execute", record)
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.set_trace_callback(statement)  # type: ignore[union-attr]
+    else:
+        event.listen(get_engine(), "before_cursor_execute", lambda _c, _k, sql, *_: statement(sql))
     return seen
 
 
@@ -47,7 +53,7 @@ def test_the_changed_columns_are_written_and_the_objects_leave_the_session(datab
     with session() as s:
         row, ver = store.for_step(s, release_id, 1)
         row.status, row.gate, ver.stage, ver.content = "credited", {"translate": {"ok": True}}, "credit", {"a": [1]}
-        seen = _updates()
+        seen = _updates(s)
         store.save_step(s, row, ver)
         assert row not in s and ver not in s and not s.dirty
     status, gate, error, updated_at, stage, content, raw = _state(release_id)
@@ -70,7 +76,7 @@ def test_nothing_changed_writes_nothing(database: str) -> None:
     release_id = _submit()
     with session() as s:
         row, ver = store.for_step(s, release_id, 1)
-        seen = _updates()
+        seen = _updates(s)
         store.save_step(s, row, ver)
     assert seen == []
 
