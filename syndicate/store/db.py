@@ -132,8 +132,8 @@ def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Sequence
 
 
 def core(s: Session | Connection) -> Connection:
-    """The connection to run Core statements on: a poll reads and records its source's state on a bare
-    connection (cheaper than a Session, whose per-transaction bookkeeping those few statements do not need)."""
+    """The connection to run Core statements on: ``s``'s, or ``s`` itself (a poll reads and records its source's
+    state on a bare connection, cheaper than a Session, whose per-transaction bookkeeping it does not need)."""
     return s if isinstance(s, Connection) else s.connection()
 
 

@@ -228,7 +228,8 @@ def save_step(s: Session, row: ReleaseRow, ver: ReleaseVersionRow) -> None:
     The same statements the unit of work would emit at commit, without its flush: for two objects it cost about
     four times the two statements (measured 280 µs against 70 µs a step). Both objects then leave the session
     (this is the step's last use of them), so the commit's flush finds nothing of them. ``updated_at`` moves as
-    with the ORM (the column's onupdate applies to Core updates too; the lock moved it already). Like the ORM
+    with the ORM: the release's UPDATE sets it, as the column's onupdate would (db.direct applies no column
+    defaults; the lock moved it already). On SQLite the statements go to the driver (db.direct). Like the ORM
     without mutable tracking, a JSON value changed in place rather than assigned is not seen: steps assign.
     """
     for obj in (row, ver):
