@@ -8,7 +8,7 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init
 
-from syndicate.config import get_settings
+from workers.priority import yield_to_the_main_process
 
 app = Celery("trivial", broker=os.environ["SYNDICATE_BROKER_URL"])
 app.conf.update(
@@ -25,9 +25,5 @@ def noop(i: int) -> int:
     return i
 
 
-@worker_process_init.connect
-def _nice(**_: object) -> None:
-    # As the pipeline worker's pool processes (workers/celery_app.py); measured, it does not move this rate.
-    nice = get_settings().worker_nice
-    if nice:
-        os.nice(nice)
+# The pool processes' niceness, as the pipeline worker's (measured, it does not move this rate).
+worker_process_init.connect(yield_to_the_main_process)

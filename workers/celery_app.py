@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from typing import Any
 
 from celery import Celery
@@ -11,6 +10,7 @@ from celery.signals import setup_logging, worker_init, worker_process_init
 
 from syndicate.config import get_settings
 from syndicate.embedded import filesystem_broker
+from workers.priority import yield_to_the_main_process
 
 QUEUES = ("pipeline", "poll", "deliver")
 
@@ -96,12 +96,7 @@ def _logging(loglevel: str | int | None = None, **_: Any) -> None:
     configure(loglevel if isinstance(loglevel, str) else "INFO")
 
 
-@worker_process_init.connect
-def _yield_to_the_main_process(**_: Any) -> None:
-    # In a pool process only (prefork): the main process and the broker go first (config.Settings.worker_nice).
-    nice = get_settings().worker_nice
-    if nice:
-        os.nice(nice)
+worker_process_init.connect(yield_to_the_main_process)
 
 
 @worker_process_init.connect
