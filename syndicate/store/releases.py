@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, Text, bindparam, func, insert, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, class_mapper, defer, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, manager_of_class
@@ -86,7 +86,7 @@ def get(s: Session, release_id: str, *, lock: bool = False) -> ReleaseRow:
     """
     params = {"release_id": release_id}
     if lock:
-        direct(s, _LOCK, {**params, "now": utcnow()})
+        _lock(s, release_id)
     row = s.scalar(_GET_FOR_UPDATE if lock else _GET, params)
     if row is None:
         raise NotFound(f"no release {release_id}")
@@ -105,6 +105,13 @@ _LOCK = (
     .where(_RELEASES.c.id == bindparam("release_id"))
     .values(id=_RELEASES.c.id, updated_at=bindparam("now"))  # as the column's onupdate would
 )
+
+
+def _lock(s: Session | Connection, release_id: str) -> None:
+    """The no-op UPDATE that holds the release for this transaction (``get(lock=True)``, ``for_step``)."""
+    direct(s, _LOCK, {"release_id": release_id, "now": utcnow()})
+
+
 #: A release with one of its versions, in one query (an outer join, to tell a missing version from a missing
 #: release); built once, with bound parameters, so each call skips building and compiling the expression.
 _WITH_VERSION = (
@@ -176,7 +183,7 @@ def for_step(s: Session, release_id: str, number: int, *, raw: bool = False) -> 
     # On the session's connection: a Core statement on a table gains nothing from the ORM's execution path, and
     # on SQLite these go straight to the driver (db.direct).
     conn = s.connection()
-    direct(conn, _LOCK, {"release_id": release_id, "now": utcnow()})
+    _lock(conn, release_id)
     if len(s.identity_map) or s.new:
         found = s.execute(_WITH_VERSION if raw else _WITH_VERSION_NO_RAW, params).first()
         if found is None:
